@@ -1,0 +1,303 @@
+"""Algorithm 2 of paper B: distributed subgradient pricing for the user association.
+
+Each user, seeing the BS prices ``mu``, picks the BS with the best value of its own
+price-taking problem (eqs. (16)-(17)):
+
+    z*_ij = min(1, ((B c_ij)^(1 - a_i) / mu_j)^(1 / a_i)),
+    v_ij  = U_{a_i}(B c_ij z*_ij) - mu_j z*_ij,        j*(i) = argmax_j v_ij.
+
+Each BS then moves its price along the subgradient of the dual function (eq. (19)),
+
+    mu_j <- max(mu_min, mu_j - delta_t (1 - sum_{i: j*(i) = j} z*_ij)),
+
+and splits its band among its users with Algorithm 1. The dual function (eq. (18))
+``D(mu) = sum_i max_j v_ij(mu) + sum_j mu_j`` is an upper bound on the optimal HAF (weak
+duality: relaxing each BS's band constraint with multiplier ``mu_j`` and letting ``y_i`` range
+over ``[0, 1]`` can only increase the maximum).
+
+Reconstruction (see the book): ``delta_t = delta_0 / sqrt(t)`` with
+``delta_0 = step_scale * mu_0``, and the constant initial price ``mu_0`` is the geometric mean
+of the Algorithm-1 multipliers of the Max-SINR association, so that the step is measured in
+the unit of the prices. The returned association is the best-HAF iterate.
+
+A useful identity the kernel relies on: wherever ``z*_ij < 1``, ``v_ij`` is an increasing
+function of ``log(B c_ij) - log mu_j`` whatever ``a_i`` is (``v = mu z a / (1 - a)`` with
+``mu z = exp(((1 - a) / a)(log(B c) - log mu))``), so the user compares interior candidates
+with no exponential, and evaluates only the winner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from hudnlib.allocation import Allocation, allocate_bandwidth, allocate_kernel
+from hudnlib.fairness import utility
+from hudnlib.validation import as_float_array, as_positive_scalar
+
+__all__ = ["PricingResult", "best_response", "dual_value", "price_association"]
+
+MIN_PRICE_FRACTION = 1e-9
+"""``mu_min`` as a fraction of the initial price."""
+
+
+@njit(cache=True)
+def full_band_utility(log_bc, alpha):
+    """``U_{a_i}(B c_ij)``: a user's utility if it had BS ``j``'s whole band (kernel)."""
+    n_users, n_bs = log_bc.shape
+    out = np.empty((n_users, n_bs))
+    for i in range(n_users):
+        for j in range(n_bs):
+            out[i, j] = utility(np.exp(log_bc[i, j]), alpha[i])
+    return out
+
+
+@njit(cache=True)
+def best_response_kernel(log_bc, u_full, alpha, mu):
+    """Users' stage-1 decision (eqs. (16)-(17)) for prices ``mu`` (kernel).
+
+    Returns the chosen BS, the chosen band fraction ``z*`` and the value ``v*`` per user.
+    """
+    n_users, n_bs = log_bc.shape
+    log_mu = np.log(mu)
+    choice = np.empty(n_users, dtype=np.int64)
+    z = np.empty(n_users)
+    value = np.empty(n_users)
+    for i in range(n_users):
+        a = alpha[i]
+        best_j = -1
+        best_v = -np.inf
+        best_z = 0.0
+        if a == 0.0:  # linear utility: all of the band if it is worth its price, else none
+            for j in range(n_bs):
+                v = max(u_full[i, j] - mu[j], 0.0)
+                if v > best_v:
+                    best_v, best_j = v, j
+                    best_z = 1.0 if u_full[i, j] > mu[j] else 0.0
+        else:
+            inner_j = -1
+            inner_s = -np.inf
+            for j in range(n_bs):
+                if (1.0 - a) * log_bc[i, j] >= log_mu[j]:  # z* = 1: the whole band
+                    v = u_full[i, j] - mu[j]
+                    if v > best_v:
+                        best_v, best_j, best_z = v, j, 1.0
+                elif log_bc[i, j] - log_mu[j] > inner_s:
+                    inner_s = log_bc[i, j] - log_mu[j]
+                    inner_j = j
+            if inner_j >= 0:
+                j = inner_j
+                zi = np.exp(((1.0 - a) * log_bc[i, j] - log_mu[j]) / a)
+                if a == 1.0:
+                    v = inner_s - 1.0
+                else:
+                    v = mu[j] * zi * a / (1.0 - a)
+                if v > best_v:
+                    best_v, best_j, best_z = v, j, zi
+        choice[i] = best_j
+        z[i] = best_z
+        value[i] = best_v
+    return choice, z, value
+
+
+@njit(cache=True)
+def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter):
+    """Algorithm 2 of paper B (kernel; trusts its inputs).
+
+    Returns the best-HAF association, the per-iteration HAF and dual value, the
+    per-iteration sum of |subgradient|, and the final prices.
+    """
+    n_users, n_bs = log_bc.shape
+    mu = mu0.copy()
+    haf_history = np.empty(n_iter)
+    dual_history = np.empty(n_iter)
+    demand_gap = np.empty(n_iter)
+    best_choice = np.zeros(n_users, dtype=np.int64)
+    best_haf = -np.inf
+    for t in range(n_iter):
+        choice, z, value = best_response_kernel(log_bc, u_full, alpha, mu)
+        # eq. (18): the dual function at the current prices
+        dual = 0.0
+        for i in range(n_users):
+            dual += value[i]
+        for j in range(n_bs):
+            dual += mu[j]
+        dual_history[t] = dual
+        # stage 2: Algorithm 1 on the users each BS attracted
+        chosen_log_bc = np.empty(n_users)
+        for i in range(n_users):
+            chosen_log_bc[i] = log_bc[i, choice[i]]
+        y, _, _, _ = allocate_kernel(chosen_log_bc, alpha, choice, n_bs)
+        total = 0.0
+        for i in range(n_users):
+            total += utility(y[i] * np.exp(chosen_log_bc[i]), alpha[i])
+        haf_history[t] = total
+        if total > best_haf:
+            best_haf = total
+            best_choice[:] = choice
+        # eq. (19): projected subgradient step on the prices
+        demand = np.zeros(n_bs)
+        for i in range(n_users):
+            demand[choice[i]] += z[i]
+        step = step0 / np.sqrt(t + 1.0)
+        gap = 0.0
+        for j in range(n_bs):
+            g = 1.0 - demand[j]
+            gap += abs(g)
+            mu[j] = max(mu_min, mu[j] - step * g)
+        demand_gap[t] = gap
+    return best_choice, haf_history, dual_history, demand_gap, mu
+
+
+@dataclass(frozen=True)
+class PricingResult:
+    """Outcome of Algorithm 2.
+
+    Attributes
+    ----------
+    association : ndarray of int, shape (I,)
+        Serving BS of each user (the best-HAF iterate).
+    allocation : Allocation
+        Algorithm-1 bandwidth for that association.
+    haf_history : ndarray, shape (T,)
+        HAF of the iterate ``(x_t, Algorithm-1 y)`` at each iteration.
+    dual_history : ndarray, shape (T,)
+        Dual function ``D(mu_t)`` at each iteration (upper bound on the optimal HAF).
+    subgradient_norm1 : ndarray, shape (T,)
+        ``sum_j |1 - sum_{i -> j} z*_ij|`` at each iteration.
+    prices : ndarray, shape (J,)
+        Final prices ``mu``.
+    initial_price : float
+        The constant ``mu_0`` all BSs started from.
+    step0 : float
+        ``delta_0`` of the step rule ``delta_0 / sqrt(t)``.
+    """
+
+    association: np.ndarray
+    allocation: Allocation
+    haf_history: np.ndarray
+    dual_history: np.ndarray
+    subgradient_norm1: np.ndarray
+    prices: np.ndarray
+    initial_price: float
+    step0: float
+
+    @property
+    def haf(self) -> float:
+        """HAF of the returned solution."""
+        return self.allocation.haf
+
+    @property
+    def upper_bound(self) -> float:
+        """Best (smallest) dual value seen: ``min_t D(mu_t)``."""
+        return float(np.min(self.dual_history))
+
+    @property
+    def duality_gap(self) -> float:
+        """``min_t D(mu_t) - HAF``, >= 0 by weak duality."""
+        return self.upper_bound - self.haf
+
+
+def _check(se, alpha, bandwidth):
+    se = as_float_array("spectral_efficiency", se, ndim=2, strictly_positive=True)
+    alpha = as_float_array("alpha", alpha, ndim=1, shape=(se.shape[0],), min_value=0.0)
+    bandwidth = as_positive_scalar("bandwidth", bandwidth)
+    return se, alpha, bandwidth
+
+
+def _check_prices(mu, n_bs):
+    return as_float_array("prices", mu, ndim=1, shape=(n_bs,), strictly_positive=True)
+
+
+def best_response(
+    spectral_efficiency: np.ndarray, alpha: np.ndarray, prices: np.ndarray, bandwidth: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every user's best BS at the given prices (stage 1 of Algorithm 2, eqs. (16)-(17)).
+
+    Parameters
+    ----------
+    spectral_efficiency : ndarray, shape (I, J)
+        ``c_ij`` in bit/s/Hz, > 0.
+    alpha : ndarray, shape (I,)
+        User alphas, >= 0.
+    prices : ndarray, shape (J,)
+        BS prices ``mu_j`` > 0, in utility per unit of band.
+    bandwidth : float
+        ``B`` in the rate unit.
+
+    Returns
+    -------
+    choice : ndarray of int, shape (I,)
+    z : ndarray, shape (I,)
+        Band fraction each user would buy from its chosen BS.
+    value : ndarray, shape (I,)
+        ``max_j v_ij(mu)``.
+    """
+    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    prices = _check_prices(prices, se.shape[1])
+    log_bc = np.log(bandwidth * se)
+    return best_response_kernel(log_bc, full_band_utility(log_bc, alpha), alpha, prices)
+
+
+def dual_value(
+    spectral_efficiency: np.ndarray, alpha: np.ndarray, prices: np.ndarray, bandwidth: float = 1.0
+) -> float:
+    """Dual function ``D(mu) = sum_i max_j v_ij(mu) + sum_j mu_j`` (eq. (18) of paper B)."""
+    _, _, value = best_response(spectral_efficiency, alpha, prices, bandwidth)
+    return float(np.sum(value) + np.sum(prices))
+
+
+def default_initial_price(se: np.ndarray, alpha: np.ndarray, bandwidth: float) -> float:
+    """Our constant initial price: geometric mean of the Max-SINR Algorithm-1 multipliers."""
+    allocation = allocate_bandwidth(se, alpha, np.argmax(se, axis=1), bandwidth)
+    occupied = np.isfinite(allocation.log_multiplier)
+    return float(np.exp(np.mean(allocation.log_multiplier[occupied])))
+
+
+def price_association(
+    spectral_efficiency: np.ndarray,
+    alpha: np.ndarray,
+    bandwidth: float = 1.0,
+    n_iter: int = 300,
+    initial_price: float | None = None,
+    step_scale: float = 0.5,
+) -> PricingResult:
+    """Joint user association and bandwidth allocation by HAF pricing (Algorithm 2, paper B).
+
+    Parameters
+    ----------
+    spectral_efficiency : ndarray, shape (I, J)
+        ``c_ij`` in bit/s/Hz, > 0.
+    alpha : ndarray, shape (I,)
+        Fairness parameter of each user, >= 0.
+    bandwidth : float
+        ``B`` in the rate unit (1.0: rates in bit/s/Hz).
+    n_iter : int
+        Number of subgradient iterations ``T``.
+    initial_price : float, optional
+        Constant starting price of every BS; default: see :func:`default_initial_price`.
+    step_scale : float
+        ``delta_0 / mu_0``.
+
+    Returns
+    -------
+    PricingResult
+    """
+    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    if int(n_iter) != n_iter or n_iter < 1:
+        raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
+    step_scale = as_positive_scalar("step_scale", step_scale)
+    if initial_price is None:
+        initial_price = default_initial_price(se, alpha, bandwidth)
+    initial_price = as_positive_scalar("initial_price", initial_price)
+    log_bc = np.log(bandwidth * se)
+    u_full = full_band_utility(log_bc, alpha)
+    mu0 = np.full(se.shape[1], initial_price)
+    step0 = step_scale * initial_price
+    choice, haf_hist, dual_hist, gap, mu = pricing_kernel(
+        log_bc, u_full, alpha, mu0, step0, MIN_PRICE_FRACTION * initial_price, int(n_iter)
+    )
+    allocation = allocate_bandwidth(se, alpha, choice, bandwidth)
+    return PricingResult(choice, allocation, haf_hist, dual_hist, gap, mu, initial_price, step0)

@@ -1,0 +1,113 @@
+"""Link-level quantities shared by both papers: unit conversions, SINR, spectral efficiency.
+
+Both papers use the same downlink model: every BS transmits on the whole band at its power,
+so every other BS interferes (reuse 1), and a user's spectral efficiency on BS ``j`` is the
+Shannon efficiency of its SINR.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from hudnlib.validation import as_float_array, as_positive_scalar
+
+__all__ = [
+    "dbm_to_w",
+    "w_to_dbm",
+    "noise_power_w",
+    "sinr_matrix",
+    "spectral_efficiency",
+]
+
+THERMAL_NOISE_DBM_PER_HZ = -174.0
+"""Thermal noise density at 290 K, dBm/Hz (paper B, Table II)."""
+
+
+def dbm_to_w(power_dbm: np.ndarray | float) -> np.ndarray | float:
+    """Convert dBm to watts: ``10 ** ((P_dBm - 30) / 10)``."""
+    return 10.0 ** ((np.asarray(power_dbm, dtype=np.float64) - 30.0) / 10.0)
+
+
+def w_to_dbm(power_w: np.ndarray | float) -> np.ndarray | float:
+    """Convert watts to dBm: ``10 log10(P_W) + 30``."""
+    return 10.0 * np.log10(np.asarray(power_w, dtype=np.float64)) + 30.0
+
+
+def noise_power_w(bandwidth_hz: float, noise_figure_db: float = 0.0) -> float:
+    """Thermal noise power over a band, ``sigma^2 = N0 B`` with N0 = -174 dBm/Hz.
+
+    Parameters
+    ----------
+    bandwidth_hz : float
+        Receiver bandwidth in Hz.
+    noise_figure_db : float
+        Receiver noise figure in dB (paper B gives none; we use 0 dB, see the book).
+
+    Returns
+    -------
+    float
+        Noise power in W.
+    """
+    bandwidth_hz = as_positive_scalar("bandwidth_hz", bandwidth_hz)
+    return float(dbm_to_w(THERMAL_NOISE_DBM_PER_HZ + 10.0 * np.log10(bandwidth_hz) + noise_figure_db))
+
+
+@njit(cache=True)
+def _sinr_kernel(gain, power_w, noise_w):
+    n_users, n_bs = gain.shape
+    sinr = np.empty((n_users, n_bs))
+    for i in range(n_users):
+        total = noise_w
+        for j in range(n_bs):
+            total += power_w[j] * gain[i, j]
+        for j in range(n_bs):
+            signal = power_w[j] * gain[i, j]
+            # eq. (4) of paper B / eq. (1) of paper A: the interference is everything else
+            # received plus noise; it can never be below the noise (guards rounding).
+            sinr[i, j] = signal / max(total - signal, noise_w)
+    return sinr
+
+
+def sinr_matrix(gain: np.ndarray, power_w: np.ndarray, noise_w: float) -> np.ndarray:
+    """SINR of every user on every BS when all BSs transmit at once.
+
+    Implements eq. (4) of paper B and eq. (1) of paper A:
+    ``SINR_ij = p_j g_ij / (sum_{k != j} p_k g_ik + sigma^2)``.
+
+    Parameters
+    ----------
+    gain : ndarray, shape (I, J)
+        Linear power gain from BS ``j`` to user ``i`` (path loss x shadowing), > 0.
+    power_w : ndarray, shape (J,)
+        Transmit power of each BS in W, >= 0 (a switched-off BS has power 0).
+    noise_w : float
+        Noise power over the band in W, > 0.
+
+    Returns
+    -------
+    ndarray, shape (I, J)
+        Linear SINR.
+    """
+    gain = as_float_array("gain", gain, ndim=2, strictly_positive=True)
+    power_w = as_float_array("power_w", power_w, ndim=1, shape=(gain.shape[1],), min_value=0.0)
+    noise_w = as_positive_scalar("noise_w", noise_w)
+    return _sinr_kernel(gain, power_w, noise_w)
+
+
+def spectral_efficiency(sinr: np.ndarray) -> np.ndarray:
+    """Shannon spectral efficiency ``c = log2(1 + SINR)`` in bit/s/Hz (eq. (5) of paper B).
+
+    Parameters
+    ----------
+    sinr : ndarray
+        Linear SINR, >= 0, any shape.
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``sinr``.
+    """
+    arr = np.asarray(sinr)
+    sinr = as_float_array("sinr", sinr, ndim=arr.ndim, min_value=0.0)
+    return np.log1p(sinr) / np.log(2.0)

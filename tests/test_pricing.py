@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from hudnlib.allocation import allocate_bandwidth
+from hudnlib.pricing import best_response, dual_value, price_association
+from hudnlib.reference import best_response_np, brute_force_association, price_association_np
+from tests.conftest import random_instance
+
+
+def test_best_response_matches_numpy_twin(rng):
+    for _ in range(30):
+        se, alpha = random_instance(rng, int(rng.integers(1, 40)), int(rng.integers(1, 7)))
+        alpha[:3] = 1.0
+        prices = 10 ** rng.uniform(-1, 2, se.shape[1])
+        ours = best_response(se, alpha, prices)
+        theirs = best_response_np(se, alpha, prices)
+        np.testing.assert_array_equal(ours[0], theirs[0])
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-9)
+        np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-9)
+
+
+def test_pricing_history_matches_numpy_twin(rng):
+    for _ in range(5):
+        se, alpha = random_instance(rng, 30, 5)
+        ours = price_association(se, alpha, n_iter=40)
+        assoc, haf_hist, dual_hist = price_association_np(
+            se, alpha, ours.initial_price, ours.step0, 40
+        )
+        np.testing.assert_allclose(ours.dual_history, dual_hist, rtol=1e-9)
+        np.testing.assert_allclose(ours.haf_history, haf_hist, rtol=1e-9)
+        np.testing.assert_array_equal(ours.association, assoc)
+
+
+def test_dual_bounds_every_feasible_solution(rng):
+    """Weak duality at arbitrary prices: D(mu) >= HAF of any association with Algorithm 1."""
+    for _ in range(20):
+        se, alpha = random_instance(rng, 12, 3)
+        prices = 10 ** rng.uniform(-2, 2, 3)
+        bound = dual_value(se, alpha, prices)
+        for _ in range(10):
+            assoc = rng.integers(0, 3, 12)
+            assert bound >= allocate_bandwidth(se, alpha, assoc).haf - 1e-9
+
+
+def test_weak_duality_against_brute_force():
+    """min_t D(mu_t) >= optimum of P1 >= pricing HAF, on every tiny instance."""
+    gaps = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        n_users, n_bs = int(rng.integers(3, 8)), int(rng.integers(2, 4))
+        se, alpha = random_instance(rng, n_users, n_bs)
+        _, optimum = brute_force_association(se, alpha)
+        result = price_association(se, alpha, n_iter=300)
+        tol = 1e-9 * max(1.0, abs(optimum))
+        assert np.all(result.dual_history >= optimum - tol)
+        assert optimum >= result.haf - tol
+        gaps.append((optimum - result.haf) / abs(optimum))
+    gaps = np.array(gaps)
+    print(f"\npricing vs brute force over 40 seeds: mean relative gap {gaps.mean():.3e}, "
+          f"worst {gaps.max():.3e}, optimal in {np.mean(gaps < 1e-12):.0%} of instances")
+
+
+def test_history_shapes_and_bound(rng):
+    se, alpha = random_instance(rng, 40, 6)
+    result = price_association(se, alpha, n_iter=50)
+    assert result.haf_history.shape == result.dual_history.shape == (50,)
+    assert result.haf == pytest.approx(result.haf_history.max())
+    assert result.duality_gap >= 0
+    assert np.all(result.prices > 0)
+
+
+def test_bad_input(rng):
+    se, alpha = random_instance(rng, 5, 2)
+    with pytest.raises(ValueError, match="alpha"):
+        price_association(se, -alpha)
+    with pytest.raises(ValueError, match="alpha"):
+        price_association(se, alpha[:3])
+    with pytest.raises(ValueError, match="n_iter"):
+        price_association(se, alpha, n_iter=0)
+    with pytest.raises(ValueError, match="initial_price"):
+        price_association(se, alpha, initial_price=-1.0)
+    with pytest.raises(ValueError, match="prices"):
+        best_response(se, alpha, np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="spectral_efficiency"):
+        price_association(np.full((5, 2), np.inf), alpha)
