@@ -28,6 +28,14 @@ def utility(rate, alpha):
 
 
 @njit(cache=True)
+def utility_of_log(log_rate, alpha):
+    """``U_a(exp(log_rate))`` without forming the rate (kernel): one exponential at most."""
+    if alpha == 1.0:
+        return log_rate
+    return np.exp((1.0 - alpha) * log_rate) / (1.0 - alpha)
+
+
+@njit(cache=True)
 def _utility_vector(rate, alpha):
     out = np.empty(rate.shape[0])
     for i in range(rate.shape[0]):

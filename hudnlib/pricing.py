@@ -31,10 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from hudnlib.allocation import Allocation, allocate_bandwidth, allocate_kernel
-from hudnlib.fairness import utility
+from hudnlib.fairness import utility, utility_of_log
 from hudnlib.validation import as_float_array, as_positive_scalar
 
 __all__ = ["PricingResult", "best_response", "dual_value", "price_association"]
@@ -43,62 +43,81 @@ MIN_PRICE_FRACTION = 1e-9
 """``mu_min`` as a fraction of the initial price."""
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def full_band_utility(log_bc, alpha):
     """``U_{a_i}(B c_ij)``: a user's utility if it had BS ``j``'s whole band (kernel)."""
     n_users, n_bs = log_bc.shape
     out = np.empty((n_users, n_bs))
-    for i in range(n_users):
+    for i in prange(n_users):
         for j in range(n_bs):
-            out[i, j] = utility(np.exp(log_bc[i, j]), alpha[i])
+            out[i, j] = utility_of_log(log_bc[i, j], alpha[i])
     return out
 
 
+@njit(cache=True, inline="always")
+def _interior_value(log_bc_ij, log_mu_j, mu_j, a):
+    """``(z*, v)`` of an interior best response (``z* < 1``): ``v = mu z a / (1 - a)``."""
+    z = np.exp(((1.0 - a) * log_bc_ij - log_mu_j) / a)
+    if a == 1.0:
+        return z, log_bc_ij - log_mu_j - 1.0
+    return z, mu_j * z * a / (1.0 - a)
+
+
 @njit(cache=True)
+def _respond_general(row, u_row, a, mu, log_mu):
+    """One user's best response when some BS would give it a whole band (or a = 0)."""
+    best_j, best_v, best_z = -1, -np.inf, 0.0
+    inner_j, inner_s = -1, -np.inf
+    for j in range(row.shape[0]):
+        if a == 0.0:  # linear utility: all of the band if it is worth its price, else none
+            v = max(u_row[j] - mu[j], 0.0)
+            if v > best_v:
+                best_v, best_j = v, j
+                best_z = 1.0 if u_row[j] > mu[j] else 0.0
+        elif (1.0 - a) * row[j] >= log_mu[j]:  # z* = 1: the whole band
+            v = u_row[j] - mu[j]
+            if v > best_v:
+                best_v, best_j, best_z = v, j, 1.0
+        elif row[j] - log_mu[j] > inner_s:
+            inner_s, inner_j = row[j] - log_mu[j], j
+    if inner_j >= 0:
+        z, v = _interior_value(row[inner_j], log_mu[inner_j], mu[inner_j], a)
+        if v > best_v:
+            best_v, best_j, best_z = v, inner_j, z
+    return best_j, best_z, best_v
+
+
+@njit(cache=True, parallel=True)
 def best_response_kernel(log_bc, u_full, alpha, mu):
     """Users' stage-1 decision (eqs. (16)-(17)) for prices ``mu`` (kernel).
 
     Returns the chosen BS, the chosen band fraction ``z*`` and the value ``v*`` per user.
+    Fast path: one pass finds ``max_j (log(Bc_ij) - log mu_j)`` and the largest margin
+    ``(1 - a) log(Bc_ij) - log mu_j``; if that margin is negative no BS would be bought whole
+    and the winner is the first maximiser of the first quantity (see the module docstring).
+    Users are independent, so the loop runs in parallel without changing any result.
     """
     n_users, n_bs = log_bc.shape
     log_mu = np.log(mu)
     choice = np.empty(n_users, dtype=np.int64)
     z = np.empty(n_users)
     value = np.empty(n_users)
-    for i in range(n_users):
+    for i in prange(n_users):
         a = alpha[i]
-        best_j = -1
-        best_v = -np.inf
-        best_z = 0.0
-        if a == 0.0:  # linear utility: all of the band if it is worth its price, else none
-            for j in range(n_bs):
-                v = max(u_full[i, j] - mu[j], 0.0)
-                if v > best_v:
-                    best_v, best_j = v, j
-                    best_z = 1.0 if u_full[i, j] > mu[j] else 0.0
-        else:
-            inner_j = -1
-            inner_s = -np.inf
-            for j in range(n_bs):
-                if (1.0 - a) * log_bc[i, j] >= log_mu[j]:  # z* = 1: the whole band
-                    v = u_full[i, j] - mu[j]
-                    if v > best_v:
-                        best_v, best_j, best_z = v, j, 1.0
-                elif log_bc[i, j] - log_mu[j] > inner_s:
-                    inner_s = log_bc[i, j] - log_mu[j]
-                    inner_j = j
-            if inner_j >= 0:
-                j = inner_j
-                zi = np.exp(((1.0 - a) * log_bc[i, j] - log_mu[j]) / a)
-                if a == 1.0:
-                    v = inner_s - 1.0
-                else:
-                    v = mu[j] * zi * a / (1.0 - a)
-                if v > best_v:
-                    best_v, best_j, best_z = v, j, zi
-        choice[i] = best_j
-        z[i] = best_z
-        value[i] = best_v
+        row = log_bc[i]
+        s_max = -np.inf
+        margin = -np.inf
+        for j in range(n_bs):
+            s_max = max(s_max, row[j] - log_mu[j])
+            margin = max(margin, (1.0 - a) * row[j] - log_mu[j])
+        if a == 0.0 or margin >= 0.0:
+            choice[i], z[i], value[i] = _respond_general(row, u_full[i], a, mu, log_mu)
+            continue
+        j = 0
+        while row[j] - log_mu[j] < s_max:
+            j += 1
+        choice[i] = j
+        z[i], value[i] = _interior_value(row[j], log_mu[j], mu[j], a)
     return choice, z, value
 
 

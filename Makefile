@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make book` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# torch must be the CPU build. On the project's machines `torch==2.13.0` resolves to a CPU
+# wheel on disk; elsewhere pass e.g. TORCH_SPEC="torch==2.13.0 --index-url <a CPU wheel index>".
+TORCH_SPEC ?= torch==2.13.0
+PIP := $(BIN)/python -m pip install --disable-pip-version-check -c constraints.txt
+export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+# pip's extra local indexes print one warning per package: keep the log readable.
+QUIET := 2> >(grep -v "^WARNING: Location" >&2)
+
+.PHONY: help install test bench book clean
+
+help:
+	@echo "make book   - install (first time) and build the executed book into book/_build/html"
+	@echo "make test   - install (first time) and run the test suite"
+	@echo "make bench  - time every kernel against its plain-NumPy twin"
+	@echo "make clean  - remove the build, caches and the virtual environment"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install whenever the declared dependencies change.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -q $(TORCH_SPEC) $(QUIET)
+	$(PIP) -q -e ".[channels,gnn,sweeps,book,dev]" $(QUIET)
+	$(BIN)/python -m pip check
+	touch $@
+
+install: $(VENV)/.installed
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/bench_kernels.py
+
+# Jupyter Book's execution cache keys only on notebook code: drop it whenever the library,
+# the data or the pinned environment change, so that no chapter shows a stale result.
+SOURCE_HASH = $(shell cat constraints.txt pyproject.toml $$(find hudnlib data -type f \( -name '*.py' -o -name '*.json' -o -name '*.parquet' -o -name '*.npz' \) | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-16)
+
+book: install
+	@if [ "$$(cat book/_build/.source_hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
+		echo "library or environment changed: clearing the execution cache"; \
+		rm -rf book/_build/.jupyter_cache; \
+	fi
+	env -u MPLBACKEND $(BIN)/jupyter-book build book --warningiserror --keep-going --path-output book
+	@echo "$(SOURCE_HASH)" > book/_build/.source_hash
+	@echo "book: $(CURDIR)/book/_build/html/index.html"
+
+clean:
+	rm -rf book/_build .numba_cache .pytest_cache $(VENV) *.egg-info

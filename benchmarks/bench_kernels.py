@@ -1,0 +1,123 @@
+"""Time each numba kernel against its plain-NumPy twin (``make bench``).
+
+Sizes: paper B's network (60 users x 6 BSs) and a large one (10,000 users x 1,000 BSs).
+Each entry is the best of several repeats after a warm-up call (JIT compile excluded).
+Goals (issue 2): >= 20x over the twin; one pricing run at the large size in < 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from hudnlib import reference as ref
+from hudnlib.allocation import allocate_bandwidth, allocate_kernel
+from hudnlib.fairness import _utility_vector, alpha_utility
+from hudnlib.pricing import (
+    best_response,
+    best_response_kernel,
+    default_initial_price,
+    full_band_utility,
+    price_association,
+    pricing_kernel,
+)
+from hudnlib.radio import (
+    _sinr_kernel,
+    dbm_to_w,
+    noise_power_w,
+    sinr_matrix,
+    spectral_efficiency,
+)
+
+
+def best_time(fn: Callable[[], object], budget_s: float = 2.0, max_repeat: int = 20) -> float:
+    """Minimum wall time of ``fn`` over repeats within a time budget (after one warm-up)."""
+    fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < max_repeat and (not times or time.perf_counter() - start < budget_s):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def instance(n_users: int, n_bs: int, seed: int = 0):
+    """A geometric network at paper B's BS density (6 BSs per 250 m disc).
+
+    BSs and users uniform in a square; gain = 3GPP macro path loss
+    ``128.1 + 37.6 log10(d_km)`` dB with 8 dB log-normal shadowing.
+    """
+    rng = np.random.default_rng(seed)
+    side_m = np.sqrt(n_bs / 6.0 * np.pi * 250.0**2)
+    bs = rng.uniform(0.0, side_m, size=(n_bs, 2))
+    ue = rng.uniform(0.0, side_m, size=(n_users, 2))
+    dist_km = np.maximum(np.hypot(*(ue[:, None, :] - bs[None]).transpose(2, 0, 1)), 10.0) / 1e3
+    loss_db = 128.1 + 37.6 * np.log10(dist_km) + rng.normal(0.0, 8.0, size=dist_km.shape)
+    gain = 10.0 ** (-loss_db / 10.0)
+    power = dbm_to_w(rng.uniform(23.0, 36.0, size=n_bs))
+    noise = noise_power_w(20e6)
+    se = spectral_efficiency(sinr_matrix(gain, power, noise))
+    alpha = rng.uniform(0.01, 5.0, size=n_users)
+    assoc = np.argmax(se, axis=1)
+    return gain, power, noise, se, alpha, assoc
+
+
+def run(n_users: int, n_bs: int, pricing_iters: int, twin_iters: int) -> list[tuple]:
+    """Time kernel, public call (kernel + input validation) and twin for each concept."""
+    gain, power, noise, se, alpha, assoc = instance(n_users, n_bs)
+    rate = allocate_bandwidth(se, alpha, assoc).rate
+    prices = np.full(n_bs, default_initial_price(se, alpha, 1.0))
+    log_bc = np.log(se)
+    u_full = full_band_utility(log_bc, alpha)
+    chosen = log_bc[np.arange(n_users), assoc]
+    probe = price_association(se, alpha, n_iter=1)
+    mu0 = np.full(n_bs, probe.initial_price)
+    rows = []
+
+    def row(name, kernel, public, twin, twin_scale=1.0):
+        t_kernel = best_time(kernel)
+        t_public = best_time(public)
+        t_twin = best_time(twin, max_repeat=3) * twin_scale
+        rows.append((f"{n_users}x{n_bs}", name, t_kernel, t_public, t_twin, t_twin / t_kernel))
+
+    row("sinr_matrix (eq. 4)", lambda: _sinr_kernel(gain, power, noise),
+        lambda: sinr_matrix(gain, power, noise), lambda: ref.sinr_matrix_np(gain, power, noise))
+    row("alpha_utility (eq. 9)", lambda: _utility_vector(rate, alpha),
+        lambda: alpha_utility(rate, alpha), lambda: ref.alpha_utility_np(rate, alpha))
+    row("allocate_bandwidth (Alg. 1)", lambda: allocate_kernel(chosen, alpha, assoc, n_bs),
+        lambda: allocate_bandwidth(se, alpha, assoc),
+        lambda: ref.allocate_bandwidth_np(se, alpha, assoc))
+    row("best_response (eqs. 16-17)", lambda: best_response_kernel(log_bc, u_full, alpha, prices),
+        lambda: best_response(se, alpha, prices), lambda: ref.best_response_np(se, alpha, prices))
+    row(f"price_association (Alg. 2, {pricing_iters} it.)",
+        lambda: pricing_kernel(log_bc, u_full, alpha, mu0, probe.step0, 1e-9 * mu0[0], pricing_iters),
+        lambda: price_association(se, alpha, n_iter=pricing_iters),
+        lambda: ref.price_association_np(se, alpha, probe.initial_price, probe.step0, twin_iters),
+        twin_scale=pricing_iters / twin_iters)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="paper size only")
+    args = parser.parse_args()
+    sizes = [(60, 6, 300, 300)]
+    if not args.quick:
+        sizes.append((10_000, 1_000, 100, 2))
+    print(f"{'size':>11} {'kernel':<38} {'kernel [s]':>10} {'public [s]':>10} "
+          f"{'NumPy twin [s]':>14} {'speed-up':>8}")
+    for n_users, n_bs, iters, twin_iters in sizes:
+        for size, name, t_kernel, t_public, t_twin, ratio in run(n_users, n_bs, iters, twin_iters):
+            print(f"{size:>11} {name:<38} {t_kernel:10.3e} {t_public:10.3e} {t_twin:14.3e} "
+                  f"{ratio:7.1f}x")
+    print("\nspeed-up = twin / kernel; 'public' adds input validation and set-up (logs, U(Bc)).")
+    print("Twin times of Algorithm 2 at the large size are extrapolated from "
+          "2 iterations (its per-iteration cost is constant).")
+
+
+if __name__ == "__main__":
+    main()

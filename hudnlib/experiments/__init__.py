@@ -1,0 +1,1 @@
+"""Experiments: one function per table or figure, results cached with provenance."""

@@ -1,0 +1,63 @@
+"""Provenance records stored next to every result: config, seed, commit, versions, host, time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+__all__ = ["config_hash", "git_commit", "package_versions", "provenance_record"]
+
+PACKAGES = ("hudnlib", "numpy", "numba", "scipy", "pandas", "torch", "sionna-no-rt", "dask")
+
+
+def config_hash(config: dict) -> str:
+    """Stable short hash of a JSON-serialisable config (keys sorted)."""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def git_commit() -> str:
+    """Commit of the working tree (with ``-dirty`` if it has changes), or ``unknown``."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a result depends on."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def provenance_record(config: dict, wall_time_s: float) -> dict:
+    """Everything needed to tell how a result was made."""
+    return {
+        "config": config,
+        "config_hash": config_hash(config),
+        "git_commit": git_commit(),
+        "packages": package_versions(),
+        "host": {"machine": platform.machine(), "processor": platform.processor(),
+                 "system": platform.system(), "node": platform.node()},
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_time_s": round(wall_time_s, 3),
+    }

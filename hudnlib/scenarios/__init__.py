@@ -1,0 +1,1 @@
+"""Scenario generators: paper B's Sionna HetNet (``paper_b``)."""

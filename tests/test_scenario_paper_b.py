@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from hudnlib.scenarios.paper_b import (
+    HIGH_FAIRNESS,
+    LOW_FAIRNESS,
+    HetNetConfig,
+    draw_alphas,
+    draw_topology,
+    sionna_gains,
+)
+
+
+def test_topology_respects_the_layout():
+    config = HetNetConfig(n_users=60)
+    for seed in range(20):
+        topo = draw_topology(config, np.random.default_rng(seed))
+        assert topo.bs_xyz.shape == (6, 3) and topo.ut_xyz.shape == (60, 3)
+        assert np.all(np.hypot(topo.ut_xyz[:, 0], topo.ut_xyz[:, 1]) <= config.cell_radius_m)
+        d = np.hypot(*(topo.ut_xyz[:, None, :2] - topo.bs_xyz[None, :, :2]).transpose(2, 0, 1))
+        assert d.min() >= config.min_ue_distance_m
+        assert 33 <= topo.power_dbm[0] <= 36 and np.all((23 <= topo.power_dbm[1:]) & (topo.power_dbm[1:] <= 30))
+        assert topo.bs_xyz[0, 2] == 25.0 and np.all(topo.bs_xyz[1:, 2] == 10.0)
+
+
+def test_topology_is_reproducible_by_seed():
+    config = HetNetConfig(n_users=10)
+    a = draw_topology(config, np.random.default_rng(3))
+    b = draw_topology(config, np.random.default_rng(3))
+    np.testing.assert_array_equal(a.ut_xyz, b.ut_xyz)
+    np.testing.assert_array_equal(a.power_dbm, b.power_dbm)
+
+
+def test_alpha_groups_follow_the_ratio():
+    rng = np.random.default_rng(0)
+    for ratio in (LOW_FAIRNESS, HIGH_FAIRNESS):
+        alpha, group = draw_alphas(rng, 20_000, ratio)
+        share = np.bincount(group, minlength=4) / group.size
+        np.testing.assert_allclose(share, np.array(ratio) / sum(ratio), atol=0.015)
+        for g, (lo, hi) in enumerate([(0.01, 0.5), (0.5, 1.5), (1.5, 2.5), (2.5, 5.0)]):
+            assert np.all((alpha[group == g] >= lo) & (alpha[group == g] <= hi))
+    with pytest.raises(ValueError, match="ratio"):
+        draw_alphas(rng, 5, (1, 2, 3))
+
+
+def test_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="n_users"):
+        HetNetConfig(n_users=0)
+    with pytest.raises(ValueError, match="indoor_probability"):
+        HetNetConfig(indoor_probability=1.5)
+
+
+def test_sionna_gains_are_sane_and_reproducible():
+    config = HetNetConfig(n_users=30)
+    rng = np.random.default_rng(1)
+    topologies = [draw_topology(config, rng) for _ in range(8)]
+    gains = sionna_gains(config, topologies, seed=5)
+    assert gains.shape == (8, 30, 6)
+    loss_db = -10 * np.log10(gains)
+    # TR 38.901 UMa/UMi at 3.5 GHz within 10-260 m, incl. O2I and shadowing
+    assert 50 < loss_db.min() and loss_db.max() < 200
+    np.testing.assert_array_equal(gains, sionna_gains(config, topologies, seed=5))
+    # indoor users lose on average more than outdoor ones (O2I penetration)
+    indoor = np.stack([t.indoor for t in topologies])
+    assert loss_db[indoor].mean() > loss_db[~indoor].mean() + 5
