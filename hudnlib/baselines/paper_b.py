@@ -1,0 +1,163 @@
+"""Paper B's methods: Ours (HAF pricing) and its eight baselines, behind one signature.
+
+Every method is ``method(spectral_efficiency, alpha, rng, bandwidth=1.0) -> Solution``;
+:data:`METHODS` maps the paper's names to them, in the paper's table order.
+
+Reconstruction (see the book):
+
+- **PF, AF-Low, AF-High, Min-Latency** run the whole pricing method (association *and*
+  Algorithm-1 bandwidth) as if every user had the same alpha (1, 0.5, 3 and 2), and are then
+  scored with the users' real alphas. AF-High uses 3, not the spec's guess of 2: with 2 it
+  would be the same algorithm as Min-Latency (the sum of ``1/r`` is the alpha = 2 utility).
+- **2RS** starts from the HAF pricing solution; **GA** seeds one individual with the Max-SINR
+  association and draws the other 59 uniformly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from hudnlib.allocation import Allocation, allocate_bandwidth
+from hudnlib.fairness import _utility_vector
+from hudnlib.pricing import price_association
+from hudnlib.search import genetic_kernel, two_ring_kernel
+from hudnlib.validation import as_float_array, as_positive_scalar
+
+__all__ = [
+    "Solution",
+    "METHODS",
+    "HOMOGENEOUS_ALPHA",
+    "ours",
+    "random_association",
+    "max_sinr",
+    "homogeneous_pricing",
+    "two_ring_search",
+    "genetic_association",
+]
+
+HOMOGENEOUS_ALPHA = {"PF": 1.0, "AF-Low": 0.5, "AF-High": 3.0, "Min-Latency": 2.0}
+"""The single alpha each homogeneous pricing baseline assumes for every user."""
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A method's answer: association, bandwidth (scored with the real alphas), diagnostics."""
+
+    association: np.ndarray
+    allocation: Allocation
+    diagnostics: dict = field(default_factory=dict)
+
+    @property
+    def haf(self) -> float:
+        """HAF of this solution under the users' real alphas."""
+        return self.allocation.haf
+
+
+def _check(se, alpha, bandwidth):
+    se = as_float_array("spectral_efficiency", se, ndim=2, strictly_positive=True)
+    alpha = as_float_array("alpha", alpha, ndim=1, shape=(se.shape[0],), min_value=0.0)
+    return se, alpha, as_positive_scalar("bandwidth", bandwidth)
+
+
+def _solution(se, alpha, association, bandwidth, **diagnostics) -> Solution:
+    return Solution(association, allocate_bandwidth(se, alpha, association, bandwidth), diagnostics)
+
+
+def ours(
+    spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
+    bandwidth: float = 1.0, n_iter: int = 300,
+) -> Solution:
+    """Paper B's method: HAF pricing (Algorithm 2) with Algorithm-1 bandwidth."""
+    result = price_association(spectral_efficiency, alpha, bandwidth, n_iter=n_iter)
+    return Solution(result.association, result.allocation, {
+        "upper_bound": result.upper_bound, "prices": result.prices,
+    })
+
+
+def random_association(
+    spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
+    bandwidth: float = 1.0,
+) -> Solution:
+    """Random: every user picks a BS uniformly; Algorithm-1 bandwidth."""
+    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    return _solution(se, alpha, rng.integers(0, se.shape[1], se.shape[0]), bandwidth)
+
+
+def max_sinr(
+    spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
+    bandwidth: float = 1.0,
+) -> Solution:
+    """Max-SINR: every user picks its highest-SINR BS; Algorithm-1 bandwidth."""
+    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    return _solution(se, alpha, np.argmax(se, axis=1), bandwidth)
+
+
+def homogeneous_pricing(
+    spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
+    bandwidth: float = 1.0, *, assumed_alpha: float, n_iter: int = 300,
+) -> Solution:
+    """Pricing for homogeneous alpha-fairness (every user given ``assumed_alpha``).
+
+    The association and the bandwidth split both come from the homogeneous problem; the
+    rates are then scored with the users' real alphas.
+    """
+    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    assumed = np.full_like(alpha, as_float_array("assumed_alpha", [assumed_alpha], ndim=1,
+                                                 min_value=0.0)[0])
+    result = price_association(se, assumed, bandwidth, n_iter=n_iter)
+    own = result.allocation
+    scored = Allocation(own.fraction, own.rate, _utility_vector(own.rate, alpha),
+                        own.log_multiplier, own.residual, own.iterations)
+    return Solution(result.association, scored, {"assumed_alpha": float(assumed_alpha)})
+
+
+def two_ring_search(
+    spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
+    bandwidth: float = 1.0, *, start: np.ndarray | None = None, swaps: bool = True,
+    max_moves: int = 10_000,
+) -> Solution:
+    """2RS: best-improvement local search from ``start`` (default: the HAF pricing result)."""
+    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    if start is None:
+        start = price_association(se, alpha, bandwidth).association
+    start = np.ascontiguousarray(start, dtype=np.int64)
+    assoc, history, moves = two_ring_kernel(
+        np.log(bandwidth * se), alpha, start, swaps, int(max_moves), 1e-12
+    )
+    return _solution(se, alpha, assoc, bandwidth, moves=int(moves), haf_history=history)
+
+
+def genetic_association(
+    spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
+    bandwidth: float = 1.0, *, population: int = 60, parents: int = 10,
+    mutation_prob: float = 0.01, generations: int = 300,
+) -> Solution:
+    """GA over associations (paper: 60 individuals, 10 parents, 1% mutation, 300 generations)."""
+    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    if not 1 <= parents <= population:
+        raise ValueError(f"parents must be in [1, population], got {parents}")
+    if not 0.0 <= mutation_prob <= 1.0:
+        raise ValueError(f"mutation_prob must be in [0, 1], got {mutation_prob}")
+    initial = rng.integers(0, se.shape[1], size=(population, se.shape[0]))
+    initial[0] = np.argmax(se, axis=1)
+    best, _, history = genetic_kernel(
+        np.log(bandwidth * se), alpha, initial, parents, mutation_prob, generations, rng
+    )
+    return _solution(se, alpha, best, bandwidth, best_history=history)
+
+
+Method = Callable[..., Solution]
+
+METHODS: dict[str, Method] = {
+    "Ours": ours,
+    "Random": random_association,
+    "Max-SINR": max_sinr,
+    **{name: partial(homogeneous_pricing, assumed_alpha=a) for name, a in HOMOGENEOUS_ALPHA.items()},
+    "2RS": two_ring_search,
+    "GA": genetic_association,
+}
+"""Paper B's methods in its tables' order."""

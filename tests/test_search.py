@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from hudnlib.allocation import allocate_bandwidth
+from hudnlib.baselines.paper_b import genetic_association, two_ring_search
+from hudnlib.reference import brute_force_association
+from hudnlib.search import association_value
+from tests.conftest import random_instance
+
+
+def _haf(se, alpha, assoc):
+    return allocate_bandwidth(se, alpha, assoc).haf
+
+
+def test_association_value_matches_algorithm_1(rng):
+    for _ in range(20):
+        se, alpha = random_instance(rng, 25, 4)
+        assoc = rng.integers(0, 4, 25)
+        assert association_value(np.log(se), alpha, assoc) == pytest.approx(_haf(se, alpha, assoc), rel=1e-12)
+
+
+def test_two_ring_ends_in_a_local_optimum(rng):
+    for _ in range(4):
+        se, alpha = random_instance(rng, 14, 3)
+        sol = two_ring_search(se, alpha, rng, start=rng.integers(0, 3, 14))
+        best = sol.haf
+        tol = 1e-9 * abs(best)
+        for i in range(14):
+            for j in range(3):  # every single reassignment
+                moved = sol.association.copy()
+                moved[i] = j
+                assert _haf(se, alpha, moved) <= best + tol
+            for k in range(i + 1, 14):  # every swap
+                swapped = sol.association.copy()
+                swapped[[i, k]] = swapped[[k, i]]
+                assert _haf(se, alpha, swapped) <= best + tol
+        assert np.all(np.diff(sol.diagnostics["haf_history"]) > 0)
+
+
+def test_two_ring_never_below_its_start(rng):
+    for _ in range(10):
+        se, alpha = random_instance(rng, 20, 4)
+        start = np.argmax(se, axis=1)
+        assert two_ring_search(se, alpha, rng, start=start).haf >= _haf(se, alpha, start) - 1e-12
+
+
+def test_genetic_never_worse_than_its_best_initial_and_is_seeded():
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        se, alpha = random_instance(rng, 20, 4)
+        sol = genetic_association(se, alpha, np.random.default_rng(seed), generations=40)
+        history = sol.diagnostics["best_history"]
+        assert np.all(np.diff(history) >= 0)
+        assert sol.haf == pytest.approx(history[-1], rel=1e-12)
+        assert sol.haf >= _haf(se, alpha, np.argmax(se, axis=1)) - 1e-12
+        again = genetic_association(se, alpha, np.random.default_rng(seed), generations=40)
+        np.testing.assert_array_equal(sol.association, again.association)
+
+
+def test_searches_never_beat_brute_force():
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        se, alpha = random_instance(rng, 6, 3)
+        _, optimum = brute_force_association(se, alpha)
+        for sol in (two_ring_search(se, alpha, rng), genetic_association(se, alpha, rng, generations=50)):
+            assert sol.haf <= optimum + 1e-9 * abs(optimum)
+
+
+def test_bad_ga_settings(rng):
+    se, alpha = random_instance(rng, 5, 2)
+    with pytest.raises(ValueError, match="parents"):
+        genetic_association(se, alpha, rng, parents=70)
+    with pytest.raises(ValueError, match="mutation_prob"):
+        genetic_association(se, alpha, rng, mutation_prob=1.5)
