@@ -189,7 +189,7 @@ class PricingResult:
     prices : ndarray, shape (J,)
         Final prices ``mu``.
     initial_price : float
-        The constant ``mu_0`` all BSs started from.
+        ``mu_0``: the constant all BSs started from (geometric mean of the starting prices).
     step0 : float
         ``delta_0`` of the step rule ``delta_0 / sqrt(t)``.
     """
@@ -280,7 +280,7 @@ def price_association(
     alpha: np.ndarray,
     bandwidth: float = 1.0,
     n_iter: int = 300,
-    initial_price: float | None = None,
+    initial_price: float | np.ndarray | None = None,
     step_scale: float = 0.5,
 ) -> PricingResult:
     """Joint user association and bandwidth allocation by HAF pricing (Algorithm 2, paper B).
@@ -295,8 +295,11 @@ def price_association(
         ``B`` in the rate unit (1.0: rates in bit/s/Hz).
     n_iter : int
         Number of subgradient iterations ``T``.
-    initial_price : float, optional
-        Constant starting price of every BS; default: see :func:`default_initial_price`.
+    initial_price : float or ndarray of shape (J,), optional
+        Starting prices: one constant for every BS (default: see
+        :func:`default_initial_price`), or one price per BS, e.g. the final prices of the
+        previous time slot. Their geometric mean ``mu_0`` sets the step ``delta_0`` and the
+        price floor.
     step_scale : float
         ``delta_0 / mu_0``.
 
@@ -310,13 +313,17 @@ def price_association(
     step_scale = as_positive_scalar("step_scale", step_scale)
     if initial_price is None:
         initial_price = default_initial_price(se, alpha, bandwidth)
-    initial_price = as_positive_scalar("initial_price", initial_price)
+    if np.ndim(initial_price) == 0:
+        mu0 = np.full(se.shape[1], as_positive_scalar("initial_price", initial_price))
+    else:
+        mu0 = as_float_array("initial_price", initial_price, ndim=1, shape=(se.shape[1],),
+                             strictly_positive=True).copy()
+    scale = float(np.exp(np.mean(np.log(mu0))))
     log_bc = np.log(bandwidth * se)
     u_full = full_band_utility(log_bc, alpha)
-    mu0 = np.full(se.shape[1], initial_price)
-    step0 = step_scale * initial_price
+    step0 = step_scale * scale
     choice, haf_hist, dual_hist, gap, mu = pricing_kernel(
-        log_bc, u_full, alpha, mu0, step0, MIN_PRICE_FRACTION * initial_price, int(n_iter)
+        log_bc, u_full, alpha, mu0, step0, MIN_PRICE_FRACTION * scale, int(n_iter)
     )
     allocation = allocate_bandwidth(se, alpha, choice, bandwidth)
-    return PricingResult(choice, allocation, haf_hist, dual_hist, gap, mu, initial_price, step0)
+    return PricingResult(choice, allocation, haf_hist, dual_hist, gap, mu, scale, step0)

@@ -69,10 +69,14 @@ def _solution(se, alpha, association, bandwidth, **diagnostics) -> Solution:
 
 def ours(
     spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
-    bandwidth: float = 1.0, n_iter: int = 300,
+    bandwidth: float = 1.0, n_iter: int = 300, initial_price: float | np.ndarray | None = None,
 ) -> Solution:
-    """Paper B's method: HAF pricing (Algorithm 2) with Algorithm-1 bandwidth."""
-    result = price_association(spectral_efficiency, alpha, bandwidth, n_iter=n_iter)
+    """Paper B's method: HAF pricing (Algorithm 2) with Algorithm-1 bandwidth.
+
+    ``initial_price`` warm-starts the prices (e.g. from the previous time slot).
+    """
+    result = price_association(spectral_efficiency, alpha, bandwidth, n_iter=n_iter,
+                               initial_price=initial_price)
     return Solution(result.association, result.allocation, {
         "upper_bound": result.upper_bound, "prices": result.prices,
     })
@@ -99,6 +103,7 @@ def max_sinr(
 def homogeneous_pricing(
     spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
     bandwidth: float = 1.0, *, assumed_alpha: float, n_iter: int = 300,
+    initial_price: float | np.ndarray | None = None,
 ) -> Solution:
     """Pricing for homogeneous alpha-fairness (every user given ``assumed_alpha``).
 
@@ -108,11 +113,12 @@ def homogeneous_pricing(
     se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
     assumed = np.full_like(alpha, as_float_array("assumed_alpha", [assumed_alpha], ndim=1,
                                                  min_value=0.0)[0])
-    result = price_association(se, assumed, bandwidth, n_iter=n_iter)
+    result = price_association(se, assumed, bandwidth, n_iter=n_iter, initial_price=initial_price)
     own = result.allocation
     scored = Allocation(own.fraction, own.rate, _utility_vector(own.rate, alpha),
                         own.log_multiplier, own.residual, own.iterations)
-    return Solution(result.association, scored, {"assumed_alpha": float(assumed_alpha)})
+    return Solution(result.association, scored,
+                    {"assumed_alpha": float(assumed_alpha), "prices": result.prices})
 
 
 def two_ring_search(

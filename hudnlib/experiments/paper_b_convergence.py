@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from hudnlib.experiments.registry import Experiment, register
 from hudnlib.pricing import price_association
 from hudnlib.reference import brute_force_association
 from hudnlib.scenarios.paper_b import (
@@ -17,19 +20,22 @@ from hudnlib.scenarios.paper_b import (
     spectral_efficiency_of,
 )
 
-__all__ = ["FIG3_CONFIG", "draw_instance", "convergence_trace", "convergence_summary"]
+__all__ = ["ConvergenceConfig", "draw_instance", "convergence_trace", "convergence_summary"]
 
-FIG3_CONFIG = {
-    "n_users": 40,
-    "n_bs_brute_force": 3,
-    "n_users_brute_force": 7,
-    "fairness": "low",
-    "seed": 2026,
-    "n_iter": 300,
-    "bandwidth": 1.0,
-    "step_scale": 0.5,
-}
-"""The fixed-seed instance of the book's Fig. 3 chapter."""
+
+@dataclass(frozen=True)
+class ConvergenceConfig:
+    """The fixed-seed instances of Fig. 3 (one drop; ``samples`` is always 1)."""
+
+    samples: int = 1
+    seed: int = 2026
+    n_users: int = 40
+    n_users_brute_force: int = 7
+    n_bs_brute_force: int = 3
+    fairness: str = "low"
+    n_iter: int = 300
+    bandwidth: float = 1.0
+    step_scale: float = 0.5
 
 RATIOS = {"low": LOW_FAIRNESS, "high": HIGH_FAIRNESS}
 
@@ -53,10 +59,10 @@ def draw_instance(n_users: int, fairness: str, seed: int) -> tuple[np.ndarray, n
     return spectral_efficiency_of(config, gain, topology.power_dbm), alpha, group
 
 
-def convergence_trace(config: dict) -> pd.DataFrame:
+def convergence_trace(config: ConvergenceConfig, indices=None, inputs=None) -> pd.DataFrame:
     """Per-iteration HAF and dual value of Algorithm 2 on two fixed-seed instances.
 
-    ``instance = "paper size"``: ``config["n_users"]`` users on the 6-BS HetNet.
+    ``instance = "paper size"``: ``config.n_users`` users on the 6-BS HetNet.
     ``instance = "brute force"``: the first ``n_users_brute_force`` users and the
     ``n_bs_brute_force`` strongest BSs of the same drop, small enough to enumerate every
     association; its exact optimum is in the column ``optimum``.
@@ -66,23 +72,22 @@ def convergence_trace(config: dict) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``instance, iteration, haf, dual, best_haf, best_dual, optimum``.
     """
-    se, alpha, _ = draw_instance(config["n_users"], config["fairness"], config["seed"])
-    n_small, j_small = config["n_users_brute_force"], config["n_bs_brute_force"]
+    se, alpha, _ = draw_instance(config.n_users, config.fairness, config.seed)
+    n_small, j_small = config.n_users_brute_force, config.n_bs_brute_force
     strongest = np.argsort(-se[:n_small].sum(axis=0))[:j_small]
     small_se, small_alpha = se[:n_small][:, np.sort(strongest)], alpha[:n_small]
-    _, optimum = brute_force_association(small_se, small_alpha, config["bandwidth"])
+    _, optimum = brute_force_association(small_se, small_alpha, config.bandwidth)
     frames = []
     for label, (c, a, best) in {
         "paper size": (se, alpha, np.nan),
         "brute force": (small_se, small_alpha, optimum),
     }.items():
         result = price_association(
-            c, a, bandwidth=config["bandwidth"], n_iter=config["n_iter"],
-            step_scale=config["step_scale"],
+            c, a, bandwidth=config.bandwidth, n_iter=config.n_iter, step_scale=config.step_scale
         )
         frames.append(pd.DataFrame({
             "instance": label,
-            "iteration": np.arange(1, config["n_iter"] + 1),
+            "iteration": np.arange(1, config.n_iter + 1),
             "haf": result.haf_history,
             "dual": result.dual_history,
             "best_haf": np.maximum.accumulate(result.haf_history),
@@ -127,3 +132,12 @@ def convergence_summary(frame: pd.DataFrame) -> pd.DataFrame:
                 "deviation": f"HAF - optimum = {final_haf - optimum:.2e}",
             })
     return pd.DataFrame(rows)
+
+
+register(Experiment(
+    name="paper_b_convergence",
+    produces="paper B: Fig. 3 (HAF and dual function per iteration)",
+    scales={"quick": ConvergenceConfig(), "full": ConvergenceConfig()},
+    run_samples=convergence_trace,
+    summarise=lambda frame, config: convergence_summary(frame),
+))
