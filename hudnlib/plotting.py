@@ -43,3 +43,69 @@ def plot_convergence(frame: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
     ax.set_title(title)
     ax.legend()
     return ax
+
+
+METHOD_STYLE = {
+    "Ours": dict(color="tab:red", marker="o"),
+    "Random": dict(color="tab:gray", marker="x"),
+    "Max-SINR": dict(color="tab:blue", marker="s"),
+    "PF": dict(color="tab:green", marker="^"),
+    "AF-Low": dict(color="tab:olive", marker="v"),
+    "AF-High": dict(color="tab:purple", marker="D"),
+    "Min-Latency": dict(color="tab:orange", marker="P"),
+    "2RS": dict(color="k", marker="*"),
+    "GA": dict(color="tab:brown", marker="h"),
+}
+"""Colour and marker of each of paper B's methods, named exactly as in the paper."""
+
+GROUP_METRICS = (
+    ("sum_rate", "Sum-rate [bit/s/Hz]", 1),
+    ("pf", "Proportional fairness (sum log r)", 2),
+    ("latency", "Average latency (mean 1/r) [s·Hz/bit]", 3),
+    ("min_rate", "Min-rate [bit/s/Hz]", 4),
+)
+"""Per-group metrics of Figs 5, 7 and 9: column, axis label, and the group each targets."""
+
+
+def plot_users(table: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
+    """Figs 4/6 of paper B: mean HAF against the number of users, one line per method."""
+    for method, row in table.iterrows():
+        ax.plot(row.index, row.values, label=method, **METHOD_STYLE[method])
+    ax.set_xlabel("Number of users")
+    ax.set_ylabel("HAF (mean over samples)")
+    ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_group_metrics(table: pd.DataFrame, axes, methods) -> None:
+    """Figs 5/7/9 of paper B: one panel per metric, grouped bars (method) per user group.
+
+    The group a metric targets (sum-rate: group 1, ..., min-rate: group 4) is drawn solid;
+    the other groups are drawn faint, as the paper highlights the target group.
+    """
+    width = 0.8 / len(methods)
+    for ax, (column, label, target) in zip(axes, GROUP_METRICS):
+        for k, method in enumerate(methods):
+            part = table[table["method"] == method].sort_values("group")
+            x = part["group"].to_numpy() + (k - (len(methods) - 1) / 2) * width
+            alphas = [1.0 if g == target else 0.3 for g in part["group"]]
+            bars = ax.bar(x, part[column], width, label=method, color=METHOD_STYLE[method]["color"])
+            for bar, a in zip(bars, alphas):
+                bar.set_alpha(a)
+        ax.set_xticks([1, 2, 3, 4], [f"group {g}" + (" (target)" if g == target else "") for g in (1, 2, 3, 4)],
+                      fontsize=8)
+        ax.set_ylabel(label)
+    axes[0].legend(fontsize=8)
+
+
+def plot_slots(table: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
+    """Fig. 8 of paper B: mean HAF per time slot, one line per method."""
+    for method, row in table.iterrows():
+        style = dict(METHOD_STYLE[method], markevery=5, markersize=4)
+        ax.plot(row.index, row.values, label=method, **style)
+    ax.set_xlabel("Time slot")
+    ax.set_ylabel("HAF (mean over samples)")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax

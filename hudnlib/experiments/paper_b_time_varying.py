@@ -25,7 +25,7 @@ from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, group_metrics
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.scenarios.paper_b import HetNetConfig, draw_alphas, spectral_efficiency_of
 
-__all__ = ["TimeVaryingConfig", "gauss_markov_fading", "slot_table", "metric_table_tv"]
+__all__ = ["TimeVaryingConfig", "gauss_markov_fading", "slot_table", "slot_summary", "metric_table_tv"]
 
 PRICING = ("Ours", "PF", "AF-High", "Min-Latency")
 
@@ -141,3 +141,15 @@ register(Experiment(
     scales={"quick": TimeVaryingConfig(samples=4, slots=20), "full": TimeVaryingConfig(samples=200)},
     run_samples=run_tv_samples, prepare=prepare_channels, summarise=slot_table,
 ))
+
+
+def slot_summary(frame: pd.DataFrame, config: TimeVaryingConfig) -> pd.DataFrame:
+    """Fig. 8 in numbers: HAF averaged over slots and samples, and the gap to Ours."""
+    part = frame[frame["group"] == -1]
+    mean = part.groupby(["rho", "method"])["haf"].mean().unstack("method")
+    rows = []
+    for rho in config.rhos:
+        for method in config.methods:
+            rows.append({"rho": rho, "method": method, "mean HAF": mean.loc[rho, method],
+                         "Ours - method": mean.loc[rho, "Ours"] - mean.loc[rho, method]})
+    return pd.DataFrame(rows)

@@ -10,7 +10,14 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["config_hash", "git_commit", "package_versions", "provenance_record"]
+__all__ = [
+    "config_hash",
+    "git_commit",
+    "package_versions",
+    "provenance_record",
+    "source_hash",
+    "describe",
+]
 
 PACKAGES = ("hudnlib", "numpy", "numba", "scipy", "pandas", "torch", "sionna-no-rt", "dask")
 
@@ -37,6 +44,16 @@ def git_commit() -> str:
     return commit + ("-dirty" if dirty else "")
 
 
+def source_hash() -> str:
+    """Hash of the library's Python sources: tells whether a stored result predates a change."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def package_versions() -> dict[str, str]:
     """Installed versions of the packages a result depends on."""
     versions = {}
@@ -55,9 +72,26 @@ def provenance_record(config: dict, wall_time_s: float) -> dict:
         "config": config,
         "config_hash": config_hash(config),
         "git_commit": git_commit(),
+        "source_hash": source_hash(),
         "packages": package_versions(),
         "host": {"machine": platform.machine(), "processor": platform.processor(),
                  "system": platform.system(), "node": platform.node()},
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": round(wall_time_s, 3),
     }
+
+
+def describe(record: dict) -> str:
+    """One paragraph for a chapter: how and when a stored result was made, and whether the
+    library has changed since (then the result is shown, flagged, not silently trusted)."""
+    config = record["config"]
+    text = (f"Scale: {record.get('scale', '?')} ({config.get('samples', '?')} samples, seed "
+            f"{config.get('seed', '?')}); computed at commit {record['git_commit'][:12]} on "
+            f"{record['created_utc']} in {record['wall_time_s']} s with {record.get('workers', 0)} "
+            f"worker(s); numba {record['packages'].get('numba')}, sionna "
+            f"{record['packages'].get('sionna-no-rt')}.")
+    if record.get("source_hash") != source_hash():
+        text += (" NOTE: the library's source has changed since this result was computed; "
+                 "recompute it with `python -m hudnlib run "
+                 f"{record.get('experiment', 'NAME')} --scale {record.get('scale', 'full')} --recompute`.")
+    return text

@@ -25,7 +25,7 @@ from hudnlib.experiments.provenance import config_hash, provenance_record
 from hudnlib.experiments.registry import config_dict, get_experiment
 from hudnlib.experiments.store import RESULTS_DIR
 
-__all__ = ["run", "SCHEDULER_ENV"]
+__all__ = ["run", "book_scale", "SCHEDULER_ENV"]
 
 SCHEDULER_ENV = "HUDNLIB_SCHEDULER"
 """Environment variable with a Dask scheduler address, used when ``scheduler`` is not given."""
@@ -163,3 +163,11 @@ def run(
     record_path.write_text(json.dumps(record, indent=2, default=str) + "\n")
     shutil.rmtree(partial)
     return frame, record
+
+
+def book_scale() -> str:
+    """Scale the book's chapters use: ``$HUDNLIB_SCALE`` or ``full`` (stored in data/results)."""
+    scale = os.environ.get("HUDNLIB_SCALE", "full")
+    if scale not in ("quick", "full"):
+        raise ValueError(f"HUDNLIB_SCALE must be 'quick' or 'full', got {scale!r}")
+    return scale

@@ -1,0 +1,56 @@
+"""Summaries of paper B's experiments on hand-made frames (no sweep needed)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hudnlib.experiments.paper_b_static import (
+    StaticConfig,
+    claims_table,
+    gain_table,
+    group_metrics,
+    haf_table,
+)
+from hudnlib.experiments.paper_b_targets import TABLE_III
+
+
+def test_group_metrics_by_hand():
+    rate = np.array([1.0, 2.0, 4.0, 0.5])
+    utility = np.array([0.1, 0.2, 0.3, 0.4])
+    group = np.array([0, 0, 1, 3])
+    rows = {r["group"]: r for r in group_metrics(rate, utility, group)}
+    assert rows[-1]["haf"] == pytest.approx(1.0) and rows[-1]["users"] == 4
+    assert rows[0]["sum_rate"] == 3.0 and rows[0]["pf"] == pytest.approx(np.log(2.0))
+    assert rows[0]["latency"] == pytest.approx(0.75) and rows[0]["min_rate"] == 1.0
+    assert rows[2]["users"] == 0 and np.isnan(rows[2]["latency"]) and rows[2]["haf"] == 0.0
+
+
+def _frame(values):
+    """One sample whose group HAFs are ``values[method]`` (total = their sum)."""
+    rows = []
+    for method, groups in values.items():
+        rows.append({"sample": 0, "n_users": 40, "method": method, "group": -1, "haf": sum(groups)})
+        rows += [{"sample": 0, "n_users": 40, "method": method, "group": g, "haf": v}
+                 for g, v in enumerate(groups)]
+    return pd.DataFrame(rows)
+
+
+def test_tables_put_paper_beside_reproduced_with_the_deviation():
+    config = StaticConfig(samples=1, methods=("Ours", "Max-SINR"))
+    frame = _frame({"Ours": (1.0, 2.0, -1.0, -0.5), "Max-SINR": (0.5, 2.0, -2.0, -1.0)})
+    table = haf_table(frame, config)
+    row = table[(table["method"] == "Ours") & (table["quantity"] == "HAF")].iloc[0]
+    assert row["paper"] == TABLE_III["Ours"][0]
+    assert row["reproduced"] == pytest.approx(1.5)
+    assert row["deviation"] == pytest.approx(1.5 - TABLE_III["Ours"][0])
+    gains = gain_table(frame, config)
+    assert gains.iloc[0]["reproduced"] == pytest.approx(1.5 - (-0.5))
+    assert gains.iloc[0]["paper"] == pytest.approx(TABLE_III["Ours"][0] - TABLE_III["Max-SINR"][0])
+    claims = claims_table(frame, config)
+    assert claims.iloc[0]["holds"]
+
+
+def test_claims_can_fail():
+    config = StaticConfig(samples=1, methods=("Ours", "Max-SINR"))
+    frame = _frame({"Ours": (0.0, 0.0, -3.0, 0.0), "Max-SINR": (0.0, 0.0, -1.0, 0.0)})
+    assert not claims_table(frame, config).iloc[0]["holds"]
