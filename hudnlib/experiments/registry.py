@@ -19,6 +19,7 @@ EXPERIMENT_MODULES = (
     "hudnlib.experiments.paper_b_convergence",
     "hudnlib.experiments.paper_b_static",
     "hudnlib.experiments.paper_b_time_varying",
+    "hudnlib.experiments.paper_a_baselines",
 )
 
 
