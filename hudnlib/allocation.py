@@ -25,10 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from hudnlib.fairness import _utility_vector
+from hudnlib.fairness import _utility_vector, utility_of_log
 from hudnlib.validation import as_association, as_float_array, as_positive_scalar
 
-__all__ = ["Allocation", "allocate_bandwidth", "allocate_cell_bandwidth", "kkt_residual"]
+__all__ = [
+    "Allocation",
+    "allocate_bandwidth",
+    "allocate_cell_bandwidth",
+    "association_value",
+    "kkt_residual",
+]
 
 TOLERANCE = 1e-13
 """Stopping tolerance on ``|log sum_i y_i|`` (relative error of the band constraint)."""
@@ -170,6 +176,20 @@ def allocate_kernel(log_bc, alpha, association, n_bs):
         for k in range(stop - start):
             y[members[k]] = cell_y[k]
     return y, log_lambda, residual, iterations
+
+
+@njit(cache=True)
+def association_value(log_bc, alpha, association):
+    """HAF of an association with Algorithm-1 bandwidth (kernel)."""
+    n_users, n_bs = log_bc.shape
+    chosen = np.empty(n_users)
+    for i in range(n_users):
+        chosen[i] = log_bc[i, association[i]]
+    y, _, _, _ = allocate_kernel(chosen, alpha, association, n_bs)
+    total = 0.0
+    for i in range(n_users):
+        total += utility_of_log(chosen[i] + np.log(y[i]), alpha[i])
+    return total
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
-__all__ = ["apply_style", "plot_convergence"]
+__all__ = [
+    "apply_style",
+    "plot_convergence",
+    "plot_users",
+    "plot_group_metrics",
+    "plot_slots",
+    "plot_circumstance",
+    "plot_rate_cdf",
+    "plot_rate_bars",
+]
 
 STYLE = {
     "figure.figsize": (6.4, 4.0),
@@ -108,4 +118,56 @@ def plot_slots(table: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
     ax.set_ylabel("HAF (mean over samples)")
     ax.set_title(title)
     ax.legend(fontsize=8)
+    return ax
+
+
+def plot_circumstance(radio_map, sinr_db, ax: plt.Axes) -> plt.Axes:
+    """Paper A's Fig. 5 view: buildings, macro and small BSs over the best-server SINR map."""
+    from matplotlib.patches import Rectangle
+
+    side = radio_map.config.side_m
+    step = radio_map.config.grid_step_m
+    n = int(round(side / step))
+    image = np.full((n, n), np.nan)
+    ij = np.round(radio_map.ue_xyz[:, :2] / step).astype(int)
+    image[ij[:, 1], ij[:, 0]] = sinr_db
+    shown = ax.imshow(image, origin="lower", extent=(0, side, 0, side), cmap="viridis",
+                      vmin=np.nanpercentile(image, 2), vmax=np.nanpercentile(image, 98))
+    for lo, hi in zip(radio_map.box_lo, radio_map.box_hi):
+        ax.add_patch(Rectangle(lo[:2], *(hi - lo)[:2], facecolor="tab:blue", edgecolor="k", alpha=0.8))
+    small = radio_map.bs_xyz[5:]
+    roof = small[:, 2] >= radio_map.config.building_height_m
+    ax.scatter(small[~roof, 0], small[~roof, 1], marker="^", c="tab:red", s=18, label="small BS (8 m)")
+    ax.scatter(small[roof, 0], small[roof, 1], marker="^", c="orange", s=18, edgecolors="k",
+               linewidths=0.4, label="small BS on a roof (30 m)")
+    ax.scatter(radio_map.bs_xyz[:5, 0], radio_map.bs_xyz[:5, 1], marker="*", c="w", s=160,
+               edgecolors="k", label="macro BS")
+    ax.set_xlabel("x [m]")
+    ax.set_ylabel("y [m]")
+    ax.legend(loc="upper right", fontsize=7, framealpha=0.8, frameon=True)
+    plt.colorbar(shown, ax=ax, label="best-server SINR [dB]")
+    return ax
+
+
+def plot_rate_cdf(frame: pd.DataFrame, ax: plt.Axes, methods) -> plt.Axes:
+    """Paper A's Fig. 8: CDF of the per-UE effective rates of each method."""
+    for method in methods:
+        rates = np.sort(frame.loc[frame["method"] == method, "rate"].to_numpy())
+        ax.step(rates, np.arange(1, rates.size + 1) / rates.size, where="post", label=method)
+    ax.set_xscale("log")
+    ax.set_xlabel("Effective rate of a UE [bit/s/Hz]")
+    ax.set_ylabel("CDF")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_rate_bars(table: pd.DataFrame, ax: plt.Axes) -> plt.Axes:
+    """Paper A's Fig. 7 in numbers: mean total effective rate per method, ours beside the paper's."""
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table["paper"], 0.4, label="paper (Table II)", color="0.7")
+    ax.bar(x + 0.2, table["reproduced"], 0.4, label="reproduced", color="tab:blue",
+           yerr=table["std over events"], capsize=3)
+    ax.set_xticks(x, table["method"], fontsize=8)
+    ax.set_ylabel("Total effective rate R [bit/s/Hz]")
+    ax.legend()
     return ax

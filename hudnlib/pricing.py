@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from hudnlib.allocation import Allocation, allocate_bandwidth, allocate_kernel
-from hudnlib.fairness import utility, utility_of_log
+from hudnlib.allocation import Allocation, allocate_bandwidth, association_value
+from hudnlib.fairness import utility_of_log
 from hudnlib.validation import as_float_array, as_positive_scalar
 
 __all__ = ["PricingResult", "best_response", "dual_value", "price_association"]
@@ -145,13 +145,7 @@ def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter):
             dual += mu[j]
         dual_history[t] = dual
         # stage 2: Algorithm 1 on the users each BS attracted
-        chosen_log_bc = np.empty(n_users)
-        for i in range(n_users):
-            chosen_log_bc[i] = log_bc[i, choice[i]]
-        y, _, _, _ = allocate_kernel(chosen_log_bc, alpha, choice, n_bs)
-        total = 0.0
-        for i in range(n_users):
-            total += utility(y[i] * np.exp(chosen_log_bc[i]), alpha[i])
+        total = association_value(log_bc, alpha, choice)
         haf_history[t] = total
         if total > best_haf:
             best_haf = total

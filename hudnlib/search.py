@@ -17,10 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hudnlib.allocation import _allocate_cell, allocate_kernel
+from hudnlib.allocation import _allocate_cell, association_value
 from hudnlib.fairness import utility_of_log
 
-__all__ = ["cell_value", "association_value", "two_ring_kernel", "genetic_kernel"]
+__all__ = ["cell_value", "two_ring_kernel", "genetic_kernel"]
 
 
 @njit(cache=True)
@@ -34,20 +34,6 @@ def cell_value(log_bc, alpha):
     total = 0.0
     for k in range(n):
         total += utility_of_log(log_bc[k] + np.log(y[k]), alpha[k])
-    return total
-
-
-@njit(cache=True)
-def association_value(log_bc, alpha, association):
-    """HAF of an association with Algorithm-1 bandwidth (kernel)."""
-    n_users, n_bs = log_bc.shape
-    chosen = np.empty(n_users)
-    for i in range(n_users):
-        chosen[i] = log_bc[i, association[i]]
-    y, _, _, _ = allocate_kernel(chosen, alpha, association, n_bs)
-    total = 0.0
-    for i in range(n_users):
-        total += utility_of_log(chosen[i] + np.log(y[i]), alpha[i])
     return total
 
 

@@ -4,7 +4,7 @@ import pytest
 from hudnlib.allocation import allocate_bandwidth
 from hudnlib.baselines.paper_b import genetic_association, two_ring_search
 from hudnlib.reference import brute_force_association
-from hudnlib.search import association_value
+from hudnlib.allocation import association_value
 from tests.conftest import random_instance
 
 

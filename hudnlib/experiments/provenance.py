@@ -44,11 +44,17 @@ def git_commit() -> str:
     return commit + ("-dirty" if dirty else "")
 
 
+PRESENTATION_MODULES = ("plotting.py", "cli.py", "__main__.py")
+"""Modules that cannot change a result; left out of :func:`source_hash`."""
+
+
 def source_hash() -> str:
-    """Hash of the library's Python sources: tells whether a stored result predates a change."""
+    """Hash of the library's computing sources: tells whether a stored result predates a change."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
+        if path.name in PRESENTATION_MODULES:
+            continue
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

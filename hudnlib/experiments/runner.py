@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
@@ -31,8 +32,17 @@ SCHEDULER_ENV = "HUDNLIB_SCHEDULER"
 """Environment variable with a Dask scheduler address, used when ``scheduler`` is not given."""
 
 
-def _run_chunk(name: str, config: Any, indices: np.ndarray, inputs: dict) -> tuple[pd.DataFrame, float]:
-    """Worker side: one chunk of samples (module-level so Dask can ship it)."""
+def _run_chunk(
+    name: str, config: Any, indices: np.ndarray, inputs: dict, threads: int | None = None
+) -> tuple[pd.DataFrame, float]:
+    """Worker side: one chunk of samples (module-level so Dask can ship it).
+
+    ``threads`` caps numba's threads: a Dask worker is one single-threaded process per core,
+    and letting each worker's parallel kernels start one thread per core oversubscribes
+    the machine.
+    """
+    if threads is not None:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     start = time.perf_counter()
     frame = get_experiment(name).run_samples(config, indices, inputs)
     return frame, time.perf_counter() - start
@@ -52,7 +62,7 @@ def run(
     chunk_size: int = 10,
     recompute: bool = False,
     progress: bool = True,
-    results_dir: Path = RESULTS_DIR,
+    results_dir: Path | str = RESULTS_DIR,
 ) -> tuple[pd.DataFrame, dict]:
     """Compute (or load) the result of one experiment.
 
@@ -93,6 +103,7 @@ def run(
     stem = f"{name}-{scale}"
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    results_dir = Path(results_dir)
     cfg = config_dict(config)
     key = config_hash(cfg)
     frame_path, record_path = results_dir / f"{stem}.parquet", results_dir / f"{stem}.json"
@@ -143,7 +154,7 @@ def run(
                                        processes=True, dashboard_address=None)
             with Client(scheduler or cluster) as client:
                 workers_used = len(client.scheduler_info()["workers"])
-                futures = {client.submit(_run_chunk, name, config, idx, sliced(idx), pure=False): first
+                futures = {client.submit(_run_chunk, name, config, idx, sliced(idx), 1, pure=False): first
                            for first, idx in jobs.items()}
                 for future in as_completed(futures):
                     finish(futures[future], *future.result())

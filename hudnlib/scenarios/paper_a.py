@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from hudnlib.geometry import line_of_sight
+from hudnlib.radio import dbm_to_w, sinr_matrix
 
 __all__ = [
     "HUDNConfig",
@@ -32,6 +33,7 @@ __all__ = [
     "path_loss_db",
     "build_radio_map",
     "loss_at",
+    "best_server_sinr_db",
     "draw_event",
     "Event",
 ]
@@ -249,3 +251,10 @@ def draw_event(radio_map: RadioMap, rng: np.random.Generator, n_active: int | No
     index = np.sort(rng.choice(pool, size=n_active, replace=False))
     loss = radio_map.loss_db[index]
     return Event(index, 10.0 ** (-loss / 10.0), loss < radio_map.config.detection_loss_db)
+
+
+def best_server_sinr_db(radio_map: RadioMap, noise_w: float) -> np.ndarray:
+    """SINR (dB) of every candidate UE spot on its best BS, every BS at maximum power."""
+    gain = 10.0 ** (-radio_map.loss_db / 10.0)
+    sinr = sinr_matrix(gain, dbm_to_w(radio_map.power_dbm), noise_w)
+    return 10.0 * np.log10(sinr.max(axis=1))
