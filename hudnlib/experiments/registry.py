@@ -20,6 +20,7 @@ EXPERIMENT_MODULES = (
     "hudnlib.experiments.paper_b_static",
     "hudnlib.experiments.paper_b_time_varying",
     "hudnlib.experiments.paper_a_baselines",
+    "hudnlib.experiments.paper_a_gnn",
 )
 
 

@@ -1,0 +1,153 @@
+"""Paper A's learning half: GRL training (Fig. 6), GRL and SRL rows of Tables II-III,
+Figs 8-9 (CDFs, UE densities).
+
+``paper_a_training`` trains (or loads) the GRL checkpoint and fine-tunes SRL on one event,
+recording both curves. ``paper_a_gnn`` evaluates GRL on the same events as the baselines
+(and at other UE densities) and runs SRL on the first ``srl_events`` of them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from hudnlib.effective_rate import effective_rates
+from hudnlib.experiments.paper_a_baselines import BaselineConfig, radio_map_of
+from hudnlib.experiments.provenance import config_hash
+from hudnlib.experiments.registry import Experiment, register
+from hudnlib.gnn.graph import dense_batch, to_hetero_data
+from hudnlib.gnn.model import HGSAGE
+from hudnlib.gnn.training import CHECKPOINT_DIR, TrainConfig, event_batch, fine_tune_srl, train_grl
+from hudnlib.radio import dbm_to_w, noise_power_w
+from hudnlib.scenarios.paper_a import HUDNConfig, draw_event
+
+__all__ = ["GNNConfig", "grl_model", "training_curves"]
+
+
+@dataclass(frozen=True)
+class GNNConfig:
+    """Evaluation of HGSAGE on paper A's events.
+
+    Attributes
+    ----------
+    samples : int
+        Events (the baselines' events: same seeds).
+    seed, circumstance_seed : int
+        As in :class:`~hudnlib.experiments.paper_a_baselines.BaselineConfig`.
+    densities : tuple of int
+        Active UEs per event for Fig. 9 (120 is Tables II-III).
+    srl_events : int
+        Events (per density) that also get SRL fine-tuning (SRL costs seconds per event).
+    train : TrainConfig
+    """
+
+    samples: int
+    seed: int = 7
+    circumstance_seed: int = 2022
+    densities: tuple[int, ...] = (120,)
+    srl_events: int = 10
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def _setting(config):
+    radio_map = radio_map_of(BaselineConfig(samples=1, circumstance_seed=config.circumstance_seed))
+    return radio_map, dbm_to_w(radio_map.power_dbm), noise_power_w(HUDNConfig().bandwidth_hz)
+
+
+def _checkpoint(config):
+    key = config_hash({"train": asdict(config.train), "circumstance_seed": config.circumstance_seed})
+    return CHECKPOINT_DIR / f"hgsage_grl_{key}.pt"
+
+
+def grl_model(config, progress: bool = True) -> tuple[HGSAGE, pd.DataFrame]:
+    """The GRL model for ``config`` (trained here, or resumed/loaded from its checkpoint),
+    and its training history (also stored beside the checkpoint)."""
+    radio_map, p_max, noise = _setting(config)
+    path = _checkpoint(config)
+    history_path = path.with_suffix(".history.parquet")
+    model, history = train_grl(radio_map, p_max, noise, config.train, checkpoint=path, progress=progress)
+    history.to_parquet(history_path, index=False)
+    return model, history
+
+
+def _events(config, n_active):
+    radio_map, p_max, noise = _setting(config)
+    rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(n_active,)))
+    return radio_map, p_max, noise, rng
+
+
+def run_training(config: GNNConfig, indices, inputs) -> pd.DataFrame:
+    """Fig. 6: GRL history, then SRL on one event from the GRL model."""
+    model, grl = grl_model(config)
+    radio_map, p_max, noise = _setting(config)
+    batch, labels = event_batch(radio_map, np.random.default_rng(config.seed), 1, p_max, noise)
+    _, srl = fine_tune_srl(model, batch, labels, config.train)
+    return pd.concat([grl.assign(phase="GRL"), srl.assign(phase="SRL")], ignore_index=True)
+
+
+def run_gnn_samples(config: GNNConfig, indices: np.ndarray, inputs: dict) -> pd.DataFrame:
+    """GRL (and SRL on the first ``srl_events``) on events ``indices``, at every density.
+
+    At 120 UEs the events are exactly the baselines' events (same seeds).
+    """
+    model, _ = grl_model(config, progress=False)
+    model.eval()
+    radio_map, p_max, noise = _setting(config)
+    frames = []
+    for k in indices:
+        for n_active in config.densities:
+            seq = np.random.SeedSequence(config.seed, spawn_key=(int(k),))
+            if n_active != radio_map.config.n_active:
+                seq = np.random.SeedSequence(config.seed, spawn_key=(int(k), n_active))
+            event = draw_event(radio_map, np.random.default_rng(seq), n_active)
+            batch = dense_batch([to_hetero_data(event.gain, event.detectable, p_max, noise)])
+            t0 = time.perf_counter()
+            with torch.no_grad():
+                logits, _, power = model(batch)
+            assoc, power_w = logits[0].argmax(-1).numpy(), power[0].numpy()
+            grl_seconds = time.perf_counter() - t0
+            runs = [("GRL", assoc, power_w, grl_seconds)]
+            if k < config.srl_events:
+                labels = torch.tensor(np.argmax(np.where(event.detectable, event.gain, 0.0), axis=1))[None]
+                t0 = time.perf_counter()
+                best, _ = fine_tune_srl(model, batch, labels, config.train)
+                runs.append(("SRL", best["association"], best["power"], time.perf_counter() - t0))
+            for name, a, p, seconds in runs:
+                frames.append(pd.DataFrame({
+                    "sample": int(k), "n_active": n_active, "method": name, "ue": np.arange(n_active),
+                    "bs": a, "rate": effective_rates(event.gain, p, noise, a), "seconds": seconds,
+                }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def training_curves(frame: pd.DataFrame, window: int = 50) -> pd.DataFrame:
+    """Fig. 6 series smoothed with a moving mean over ``window`` steps."""
+    smooth = frame.copy()
+    cols = ["mean_rate", "max_rate", "our_ua_max_power", "supervised_loss", "total_loss", "rate"]
+    for phase, part in smooth.groupby("phase"):
+        for c in cols:
+            if c in part:
+                smooth.loc[part.index, c + "_smooth"] = part[c].rolling(window, min_periods=1).mean()
+    return smooth
+
+
+_QUICK_TRAIN = TrainConfig(steps=20, batch=8, srl_max_steps=20, window=10, checkpoint_every=10)
+
+register(Experiment(
+    name="paper_a_training",
+    produces="paper A: Fig. 6 (GRL and SRL convergence)",
+    scales={"quick": GNNConfig(samples=1, train=_QUICK_TRAIN), "full": GNNConfig(samples=1)},
+    run_samples=run_training,
+))
+
+register(Experiment(
+    name="paper_a_gnn",
+    produces="paper A: GRL and SRL rows of Tables II-III, Figs 7-9",
+    scales={"quick": GNNConfig(samples=4, srl_events=2, densities=(60, 120), train=_QUICK_TRAIN),
+            "full": GNNConfig(samples=200, srl_events=10, densities=(60, 90, 120))},
+    run_samples=run_gnn_samples,
+))

@@ -1,0 +1,1 @@
+"""Paper A's heterogeneous GraphSAGE (HGSAGE) and its semi-supervised GRL/SRL training."""

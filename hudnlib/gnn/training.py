@@ -1,0 +1,225 @@
+"""Semi-supervised training of HGSAGE: GRL (Algorithm 2) offline, SRL (Algorithm 3) online.
+
+GRL: every step draws a batch of events (random active UEs from the circumstance's radio
+map), computes the loss of eq. (13), ``L = ws Ls - wr R``, and — as Algorithm 2 says — takes
+the optimiser step only if the mean rate of the last ``window`` events improved on the best
+so far; otherwise it decays the learning rate by ``decay``. Labels for ``Ls`` are the
+strongest-channel BS of each UE (the authors' code; ``max_channels_connect``).
+SRL: fine-tunes a copy of the GRL model on one event with eq. (15),
+``L = ws Ls - wr R - we H``, one event per step, until the windowed rate stops changing.
+
+Deterministic by seed (a NumPy Generator draws the events; torch is seeded), resumable from
+a checkpoint (model, optimiser, learning rate, window, both RNG states, history), CPU by
+default and CUDA when available.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from hudnlib.experiments.provenance import config_hash, provenance_record
+from hudnlib.gnn.graph import DenseBatch, dense_batch, to_hetero_data
+from hudnlib.gnn.model import HGSAGE
+from hudnlib.gnn.objective import hard_association, loss_terms, rate
+from hudnlib.scenarios.paper_a import RadioMap, draw_event
+
+__all__ = ["TrainConfig", "event_batch", "train_grl", "fine_tune_srl", "CHECKPOINT_DIR"]
+
+CHECKPOINT_DIR = Path(__file__).resolve().parents[2] / "data" / "checkpoints"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """GRL and SRL hyper-parameters (Table I of paper A unless marked).
+
+    Attributes
+    ----------
+    steps : int
+        GRL steps (the paper: 10,000).
+    batch : int
+        Events per GRL step (64).
+    lr : float
+        Adam learning rate (1e-4).
+    decay : float
+        Learning-rate decay when the windowed rate does not improve (0.99).
+    window : int
+        Window length (100).
+    ws, wr, we : float
+        Weights of the supervised loss (100), the rate (1) and the entropy (1e-2, SRL).
+    srl_ws : float
+        The supervised weight in SRL ("smaller"; guess: 1).
+    srl_lr : float
+        SRL learning rate (guess: the GRL one).
+    srl_max_steps : int
+        Cap on SRL steps per event (the paper's Fig. 6 shows 5,000).
+    srl_tolerance : float
+        SRL stops when the windowed mean rate changes by less than this (relative) over a
+        window (guess).
+    temperature : float
+        Softmax temperature of eq. (8) (guess: 0.5).
+    seed : int
+    checkpoint_every : int
+    """
+
+    steps: int = 2000
+    batch: int = 64
+    lr: float = 1e-4
+    decay: float = 0.99
+    window: int = 100
+    ws: float = 100.0
+    wr: float = 1.0
+    we: float = 1e-2
+    srl_ws: float = 1.0
+    srl_lr: float = 1e-4
+    srl_max_steps: int = 1000
+    srl_tolerance: float = 1e-3
+    temperature: float = 0.5
+    seed: int = 11
+    checkpoint_every: int = 100
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch", "window", "srl_max_steps", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 < self.decay <= 1:
+            raise ValueError(f"decay must be in (0, 1], got {self.decay}")
+
+
+def _device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def event_batch(radio_map: RadioMap, rng: np.random.Generator, size: int, p_max_w: np.ndarray,
+                noise_w: float) -> tuple[DenseBatch, torch.Tensor]:
+    """``size`` fresh events as a dense batch, with strongest-channel labels (B, I)."""
+    graphs, labels = [], []
+    for _ in range(size):
+        event = draw_event(radio_map, rng)
+        graphs.append(to_hetero_data(event.gain, event.detectable, p_max_w, noise_w))
+        labels.append(np.argmax(np.where(event.detectable, event.gain, 0.0), axis=1))
+    return dense_batch(graphs), torch.tensor(np.stack(labels))
+
+
+def _to(batch: DenseBatch, device: torch.device) -> DenseBatch:
+    fields = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in batch.__dict__.items()}
+    return DenseBatch(**fields)
+
+
+def train_grl(
+    radio_map: RadioMap, p_max_w: np.ndarray, noise_w: float, config: TrainConfig,
+    checkpoint: Path | None = None, progress: bool = True,
+) -> tuple[HGSAGE, pd.DataFrame]:
+    """Algorithm 2 (GRL). Resumes from ``checkpoint`` when it holds the same config.
+
+    Returns the model and the per-step history (mean and max batch rate, "our UA with
+    maximum power", supervised and total loss, learning rate, whether the step trained).
+    """
+    device = _device()
+    torch.manual_seed(config.seed)
+    model = HGSAGE(temperature=config.temperature).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    rng = np.random.default_rng(config.seed)
+    state = {"step": 0, "lr": config.lr, "best": -np.inf, "window": [], "history": []}
+    key = config_hash(asdict(config))
+    if checkpoint is not None and checkpoint.exists():
+        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        if saved["config_hash"] == key:
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            rng.bit_generator.state = saved["rng"]
+            torch.set_rng_state(saved["torch_rng"])
+            state = saved["state"]
+    window = deque(state["window"], maxlen=config.window)
+    start = time.perf_counter()
+    bar = tqdm(range(state["step"], config.steps), initial=state["step"], total=config.steps,
+               desc="GRL", disable=not progress)
+    for step in bar:
+        batch, labels = event_batch(radio_map, rng, config.batch, p_max_w, noise_w)
+        batch, labels = _to(batch, device), labels.to(device)
+        logits, x, power = model(batch)
+        terms = loss_terms(logits, x, power, batch, labels, model.temperature)
+        loss = config.ws * terms["supervised"] - config.wr * (terms["rate_power"] + terms["rate_assoc"])
+        with torch.no_grad():
+            hard = hard_association(logits)
+            per_event = rate(hard, power, batch).sum(-1)
+            max_power = rate(hard, batch.p_max, batch).sum(-1)
+        window.extend(per_event.cpu().tolist())
+        recent = float(np.mean(window))
+        trained = recent > state["best"]
+        if trained:
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            state["best"] = recent
+        else:
+            state["lr"] *= config.decay
+            for group in optimizer.param_groups:
+                group["lr"] = state["lr"]
+        state["history"].append({
+            "step": step + 1, "mean_rate": float(per_event.mean()), "max_rate": float(per_event.max()),
+            "our_ua_max_power": float(max_power.mean()), "supervised_loss": terms["supervised"].item(),
+            "total_loss": float(loss.detach()), "lr": state["lr"], "trained": trained,
+        })
+        bar.set_postfix(rate=f"{recent:.1f}", lr=f"{state['lr']:.1e}")
+        state["step"] = step + 1
+        if checkpoint is not None and (state["step"] % config.checkpoint_every == 0 or state["step"] == config.steps):
+            state["window"] = list(window)
+            _save(checkpoint, model, optimizer, rng, state, config, key, time.perf_counter() - start)
+    return model.cpu(), pd.DataFrame(state["history"])
+
+
+def _save(path, model, optimizer, rng, state, config, key, seconds):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(), "state": state, "config_hash": key}, path)
+    record = provenance_record(asdict(config), seconds)
+    record["steps_done"] = state["step"]
+    path.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+
+
+def fine_tune_srl(
+    model: HGSAGE, batch: DenseBatch, labels: torch.Tensor, config: TrainConfig,
+) -> tuple[dict, pd.DataFrame]:
+    """Algorithm 3 (SRL) on one event (``batch`` of size 1); the GRL model is not modified.
+
+    Returns the best decisions seen (``rate``, ``association``, ``power``; the network can
+    score its own output, so keeping the best is part of the online procedure) and the
+    per-step history.
+    """
+    torch.manual_seed(config.seed)
+    tuned = copy.deepcopy(model)
+    optimizer = torch.optim.Adam(tuned.parameters(), lr=config.srl_lr)
+    rates: list[float] = []
+    history = []
+    best = {"rate": -np.inf}
+    for step in range(config.srl_max_steps):
+        logits, x, power = tuned(batch)
+        terms = loss_terms(logits, x, power, batch, labels, tuned.temperature)
+        loss = (config.srl_ws * terms["supervised"] - config.wr * (terms["rate_power"] + terms["rate_assoc"])
+                - config.we * terms["entropy"])
+        current = float(terms["rate"])
+        if current > best["rate"]:
+            best = {"rate": current, "association": logits[0].argmax(-1).cpu().numpy(),
+                    "power": power[0].detach().cpu().numpy()}
+        rates.append(current)
+        history.append({"step": step + 1, "rate": current, "supervised_loss": terms["supervised"].item(),
+                        "total_loss": float(loss.detach())})
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        w = config.window
+        if len(rates) >= 2 * w:
+            now, before = np.mean(rates[-w:]), np.mean(rates[-2 * w:-w])
+            if abs(now - before) < config.srl_tolerance * abs(before):
+                break
+    return best, pd.DataFrame(history)
