@@ -25,7 +25,7 @@ from hudnlib.gnn.training import CHECKPOINT_DIR, TrainConfig, event_batch, fine_
 from hudnlib.radio import dbm_to_w, noise_power_w
 from hudnlib.scenarios.paper_a import HUDNConfig, draw_event
 
-__all__ = ["GNNConfig", "grl_model", "training_curves"]
+__all__ = ["GNNConfig", "grl_model", "training_curves", "full_rate_table", "full_time_table"]
 
 
 @dataclass(frozen=True)
@@ -151,3 +151,37 @@ register(Experiment(
             "full": GNNConfig(samples=200, srl_events=10, densities=(60, 90, 120))},
     run_samples=run_gnn_samples,
 ))
+
+
+def full_rate_table(baselines: pd.DataFrame, gnn: pd.DataFrame, config: GNNConfig) -> pd.DataFrame:
+    """Table II with all seven rows: the baselines and GRL on every event, SRL on the first
+    ``srl_events`` (``events`` says how many events each mean covers; 120 active UEs)."""
+    from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_II
+
+    gnn = gnn[gnn["n_active"] == 120].drop(columns="n_active")
+    both = pd.concat([baselines[["sample", "method", "rate"]], gnn[["sample", "method", "rate"]]])
+    total = both.groupby(["method", "sample"])["rate"].sum()
+    rows = []
+    for method, paper in PAPER_TABLE_II.items():
+        if method not in total.index.get_level_values(0):
+            continue
+        values = total.loc[method]
+        srl_only = values.index < config.srl_events
+        rows.append({"method": method, "paper": paper, "reproduced": values.mean(),
+                     "deviation": values.mean() - paper, "relative": (values.mean() - paper) / paper,
+                     "events": len(values),
+                     f"mean on the {config.srl_events} SRL events": values[srl_only].mean()})
+    return pd.DataFrame(rows)
+
+
+def full_time_table(baselines: pd.DataFrame, gnn: pd.DataFrame) -> pd.DataFrame:
+    """Table III with all seven rows (mean seconds per event here vs the paper's)."""
+    from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III
+
+    gnn = gnn[gnn["n_active"] == 120]
+    both = pd.concat([baselines[["sample", "method", "seconds"]], gnn[["sample", "method", "seconds"]]])
+    seconds = both.groupby(["method", "sample"])["seconds"].first().groupby("method").mean()
+    return pd.DataFrame([
+        {"method": m, "paper [s]": p, "reproduced [s]": seconds[m], "share of paper time": seconds[m] / p}
+        for m, p in PAPER_TABLE_III.items() if m in seconds.index
+    ])
