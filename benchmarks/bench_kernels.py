@@ -8,8 +8,10 @@ Goals (issue 2): >= 20x over the twin; one pricing run at the large size in < 1 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -101,6 +103,38 @@ def run(n_users: int, n_bs: int, pricing_iters: int, twin_iters: int) -> list[tu
     return rows
 
 
+def baselines() -> list[tuple[str, float, str]]:
+    """Whole methods at the papers' sizes: (name, seconds, goal)."""
+    from hudnlib.baselines import paper_a, paper_b
+    from hudnlib.experiments.paper_a_baselines import BaselineConfig, radio_map_of
+    from hudnlib.experiments.runner import run as run_experiment
+    from hudnlib.scenarios.paper_a import draw_event
+
+    rows = []
+    _, _, _, se, alpha, _ = instance(60, 6, seed=1)
+    rng = np.random.default_rng(0)
+    start = paper_b.ours(se, alpha, rng).association
+    rows.append(("paper B 2RS, 60 users x 6 BSs", best_time(
+        lambda: paper_b.two_ring_search(se, alpha, rng, start=start), max_repeat=5), "-"))
+    rows.append(("paper B GA (300 generations), 60 x 6", best_time(
+        lambda: paper_b.genetic_association(se, alpha, rng), max_repeat=5), "< 0.5 s"))
+    radio_map = radio_map_of(BaselineConfig(samples=1))
+    event = draw_event(radio_map, np.random.default_rng(0))
+    p_max = dbm_to_w(radio_map.power_dbm)
+    goals = {"MSUAPC": "<= 2.9 s", "JUAPCMWSER": "<= 10 s"}
+    for name, method in paper_a.METHODS.items():
+        seconds = best_time(lambda: method(event.gain, p_max, noise_power_w(20e6), event.detectable),
+                            max_repeat=3)
+        rows.append((f"paper A {name}, 120 UEs x 105 BSs", seconds, goals.get(name, "<= 1% of paper")))
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        run_experiment("paper_b_static_low", "quick", recompute=True, progress=False, n_workers=0,
+                       results_dir=Path(scratch))
+    rows.append(("paper B Table III sweep, quick scale (8 samples, 9 methods, 1 process)",
+                 time.perf_counter() - t0, "full 1,000 samples < 5 min on 2 cores"))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="paper size only")
@@ -116,7 +150,10 @@ def main() -> None:
                   f"{ratio:7.1f}x")
     print("\nspeed-up = twin / kernel; 'public' adds input validation and set-up (logs, U(Bc)).")
     print("Twin times of Algorithm 2 at the large size are extrapolated from "
-          "2 iterations (its per-iteration cost is constant).")
+          "2 iterations (its per-iteration cost is constant).\n")
+    print(f"{'whole method':<72} {'time [s]':>9}  goal")
+    for name, seconds, goal in baselines():
+        print(f"{name:<72} {seconds:9.3f}  {goal}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ __all__ = [
     "plot_circumstance",
     "plot_rate_cdf",
     "plot_rate_bars",
+    "plot_training",
 ]
 
 STYLE = {
@@ -171,3 +172,29 @@ def plot_rate_bars(table: pd.DataFrame, ax: plt.Axes) -> plt.Axes:
     ax.set_ylabel("Total effective rate R [bit/s/Hz]")
     ax.legend()
     return ax
+
+
+def plot_training(curves: pd.DataFrame, axes) -> None:
+    """Paper A's Fig. 6 (a-f): rates, supervised and total loss of GRL (left) and SRL (right).
+
+    ``curves`` is :func:`hudnlib.experiments.paper_a_gnn.training_curves`; ``axes`` is 3 x 2.
+    """
+    grl, srl = curves[curves["phase"] == "GRL"], curves[curves["phase"] == "SRL"]
+    for col, label in (("max_rate", "max rate of batch"), ("mean_rate", "mean rate of batch"),
+                       ("our_ua_max_power", "our UA with max PC")):
+        axes[0, 0].plot(grl["step"], grl[col + "_smooth"], label=label)
+    axes[0, 0].legend(fontsize=8)
+    axes[0, 1].plot(srl["step"], srl["rate"], lw=0.6, alpha=0.5, label="per step")
+    axes[0, 1].plot(srl["step"], srl["rate_smooth"], label="moving mean")
+    axes[0, 1].legend(fontsize=8)
+    for row, col in ((1, "supervised_loss_smooth"), (2, "total_loss_smooth")):
+        axes[row, 0].plot(grl["step"], grl[col])
+        axes[row, 1].plot(srl["step"], srl[col])
+    titles = ("(a) rate of GRL", "(b) rate of SRL (one event)", "(c) supervised loss, GRL",
+              "(d) supervised loss, SRL", "(e) total loss, GRL", "(f) total loss, SRL")
+    for ax, title in zip(axes.ravel(), titles):
+        ax.set_title(title)
+    for ax in axes[0]:
+        ax.set_ylabel("rate [bit/s/Hz]")
+    for ax in axes[-1]:
+        ax.set_xlabel("training step")

@@ -11,6 +11,7 @@ with a provenance record (``.json``) and served again while the config is unchan
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -20,7 +21,7 @@ from typing import Any
 import numba
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from hudnlib.experiments.provenance import config_hash, provenance_record
 from hudnlib.experiments.registry import config_dict, get_experiment
@@ -146,20 +147,19 @@ def run(
             for first, idx in jobs.items():
                 finish(first, *_run_chunk(name, config, idx, sliced(idx)))
         else:
+            from contextlib import nullcontext
+
             from dask.distributed import Client, LocalCluster, as_completed
 
-            cluster = None
-            if scheduler is None:
-                cluster = LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1,
-                                       processes=True, dashboard_address=None)
-            with Client(scheduler or cluster) as client:
+            local = (LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1,
+                                  processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+                     if scheduler is None else nullcontext(scheduler))
+            with local as address, Client(address) as client:
                 workers_used = len(client.scheduler_info()["workers"])
                 futures = {client.submit(_run_chunk, name, config, idx, sliced(idx), 1, pure=False): first
                            for first, idx in jobs.items()}
                 for future in as_completed(futures):
                     finish(futures[future], *future.result())
-            if cluster is not None:
-                cluster.close()
         bar.close()
     frame = pd.concat([pd.read_parquet(_chunk_path(partial, s)) for s in starts], ignore_index=True)
     record = provenance_record(cfg, time.perf_counter() - wall)

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from hudnlib.experiments.provenance import config_hash, provenance_record
 from hudnlib.gnn.graph import DenseBatch, dense_batch, to_hetero_data

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from hudnlib.experiments.provenance import config_hash, provenance_record
 from hudnlib.scenarios.paper_b import HetNetConfig, draw_topology, sionna_gains
