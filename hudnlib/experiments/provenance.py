@@ -28,15 +28,19 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+CODE_PATHS = ("hudnlib", "pyproject.toml", "constraints.txt")
+"""What a result's code is: ``-dirty`` marks uncommitted changes here, not in data files."""
+
+
 def git_commit() -> str:
-    """Commit of the working tree (with ``-dirty`` if it has changes), or ``unknown``."""
+    """Commit of the working tree (``-dirty`` if the code has uncommitted changes), or ``unknown``."""
     root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS],
             cwd=root, capture_output=True, text=True, check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
