@@ -18,7 +18,7 @@ QUIET := 2> >(grep -v "^WARNING: Location" >&2)
 help:
 	@echo "make book   - install (first time) and build the executed book into book/_build/html"
 	@echo "make test   - install (first time) and run the test suite"
-	@echo "make bench  - time every kernel against its plain-NumPy twin"
+	@echo "make bench  - time every kernel against its plain-NumPy twin, whole methods, GNN steps"
 	@echo "make clean  - remove the build, caches and the virtual environment"
 
 $(BIN)/python:
@@ -38,6 +38,7 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_kernels.py
+	$(BIN)/python benchmarks/bench_gnn.py
 
 # Jupyter Book's execution cache keys only on notebook code: drop it whenever the library,
 # the data or the pinned environment change, so that no chapter shows a stale result.
