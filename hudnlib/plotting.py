@@ -167,7 +167,7 @@ def plot_rate_bars(table: pd.DataFrame, ax: plt.Axes) -> plt.Axes:
     x = np.arange(len(table))
     ax.bar(x - 0.2, table["paper"], 0.4, label="paper (Table II)", color="0.7")
     ax.bar(x + 0.2, table["reproduced"], 0.4, label="reproduced", color="tab:blue",
-           yerr=table["std over events"], capsize=3)
+           yerr=table.get("std over events"), capsize=3)
     ax.set_xticks(x, table["method"], fontsize=8)
     ax.set_ylabel("Total effective rate R [bit/s/Hz]")
     ax.legend()
