@@ -9,7 +9,7 @@ recording both curves. ``paper_a_gnn`` evaluates GRL on the same events as the b
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -141,6 +141,14 @@ register(Experiment(
     name="paper_a_training",
     produces="paper A: Fig. 6 (GRL and SRL convergence)",
     scales={"quick": GNNConfig(samples=1, train=_QUICK_TRAIN), "full": GNNConfig(samples=1)},
+    run_samples=run_training,
+))
+
+register(Experiment(
+    name="paper_a_training_gated",
+    produces="paper A: Fig. 6 with Algorithm 2 read literally (no step without a new windowed-rate record)",
+    scales={"quick": GNNConfig(samples=1, train=replace(_QUICK_TRAIN, gated=True)),
+            "full": GNNConfig(samples=1, train=TrainConfig(gated=True))},
     run_samples=run_training,
 ))
 

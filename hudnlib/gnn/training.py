@@ -1,9 +1,13 @@
 """Semi-supervised training of HGSAGE: GRL (Algorithm 2) offline, SRL (Algorithm 3) online.
 
 GRL: every step draws a batch of events (random active UEs from the circumstance's radio
-map), computes the loss of eq. (13), ``L = ws Ls - wr R``, and — as Algorithm 2 says — takes
-the optimiser step only if the mean rate of the last ``window`` events improved on the best
-so far; otherwise it decays the learning rate by ``decay``. Labels for ``Ls`` are the
+map) and computes the loss of eq. (13), ``L = ws Ls - wr R``. When the mean rate of the last
+``window`` events does not improve on the best so far, the learning rate is multiplied by
+``decay`` (Algorithm 2, steps 15-21). Algorithm 2 as printed also *skips* the optimiser step
+then (``gated=True``); read literally, this stops learning within a few hundred steps
+(the windowed mean of noisy batches rarely sets a new record, and every miss decays the
+rate), so by default every step trains and only the learning rate follows the plateau rule
+(the book shows both). Labels for ``Ls`` are the
 strongest-channel BS of each UE (the authors' code; ``max_channels_connect``).
 SRL: fine-tunes a copy of the GRL model on one event with eq. (15),
 ``L = ws Ls - wr R - we H``, one event per step, until the windowed rate stops changing.
@@ -67,6 +71,8 @@ class TrainConfig:
         window (guess).
     temperature : float
         Softmax temperature of eq. (8) (guess: 0.5).
+    gated : bool
+        Take an optimiser step only when the windowed rate improved (Algorithm 2 literally).
     seed : int
     checkpoint_every : int
     """
@@ -84,6 +90,7 @@ class TrainConfig:
     srl_max_steps: int = 1000
     srl_tolerance: float = 1e-3
     temperature: float = 0.5
+    gated: bool = False
     seed: int = 11
     checkpoint_every: int = 100
 
@@ -155,11 +162,13 @@ def train_grl(
             max_power = rate(hard, batch.p_max, batch).sum(-1)
         window.extend(per_event.cpu().tolist())
         recent = float(np.mean(window))
-        trained = recent > state["best"]
+        improved = recent > state["best"]
+        trained = improved or not config.gated
         if trained:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        if improved:
             state["best"] = recent
         else:
             state["lr"] *= config.decay
