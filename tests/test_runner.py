@@ -8,7 +8,9 @@ import pytest
 from hudnlib import cli
 from hudnlib.experiments import runner
 from hudnlib.experiments.paper_b_static import StaticConfig
+from hudnlib.experiments.provenance import describe
 from hudnlib.experiments.registry import experiments, get_experiment
+from hudnlib.experiments.store import load_provenance
 
 TINY = StaticConfig(samples=4, n_users=(30,), methods=("Ours", "Max-SINR", "Random"), n_iter=40)
 
@@ -76,6 +78,10 @@ def test_provenance_record_is_complete(tmp_path):
                            results_dir=tmp_path)
     stored = json.loads((tmp_path / "paper_b_users_low-custom.json").read_text())
     assert stored == json.loads(json.dumps(record, default=str))
+    assert load_provenance("paper_b_users_low-custom", results_dir=tmp_path) == stored
+    assert describe(stored).startswith("Scale: custom (4 samples, seed 1)")
+    assert "NOTE" not in describe(stored)
+    assert "NOTE" in describe({**stored, "source_hash": "0" * 16})
     assert {"config", "config_hash", "git_commit", "packages", "host", "wall_time_s",
             "created_utc", "workers", "produces"} <= stored.keys()
     assert stored["config"]["seed"] == TINY.seed
