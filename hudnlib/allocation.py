@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit
 
 from hudnlib.fairness import _utility_vector, utility_of_log
-from hudnlib.validation import as_association, as_float_array, as_positive_scalar
+from hudnlib.validation import as_association, as_problem
 
 __all__ = [
     "Allocation",
@@ -225,13 +225,6 @@ class Allocation:
         return float(np.sum(self.utility))
 
 
-def _check_problem(se, alpha, bandwidth):
-    se = as_float_array("spectral_efficiency", se, ndim=2, strictly_positive=True)
-    alpha = as_float_array("alpha", alpha, ndim=1, shape=(se.shape[0],), min_value=0.0)
-    bandwidth = as_positive_scalar("bandwidth", bandwidth)
-    return se, alpha, bandwidth
-
-
 def allocate_bandwidth(
     spectral_efficiency: np.ndarray,
     alpha: np.ndarray,
@@ -258,7 +251,7 @@ def allocate_bandwidth(
     -------
     Allocation
     """
-    se, alpha, bandwidth = _check_problem(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     association = as_association("association", association, *se.shape)
     log_bc = np.log(bandwidth * se[np.arange(se.shape[0]), association])
     y, log_lambda, residual, iterations = allocate_kernel(log_bc, alpha, association, se.shape[1])
@@ -293,7 +286,7 @@ def allocate_cell_bandwidth(
     se = np.asarray(spectral_efficiency)
     if se.ndim == 1 and se.shape[0] == 0:
         raise ValueError("spectral_efficiency is empty: a BS with no users has no bandwidth split")
-    se, alpha, bandwidth = _check_problem(np.reshape(se, (-1, 1)), alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(np.reshape(se, (-1, 1)), alpha, bandwidth)
     y = np.empty(se.shape[0])
     _allocate_cell(np.log(bandwidth * se[:, 0]), alpha, y)
     return y
@@ -312,7 +305,7 @@ def kkt_residual(
     ``log(B c) + log U'(B c y)``, must equal ``log lambda_j``; every non-empty BS must use its
     whole band. Returns the maximum of the absolute log-mismatch and ``|sum_i y_i - 1|``.
     """
-    se, alpha, bandwidth = _check_problem(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     association = as_association("association", association, *se.shape)
     y = allocation.fraction
     log_bc = np.log(bandwidth * se[np.arange(se.shape[0]), association])

@@ -35,7 +35,7 @@ from numba import njit, prange
 
 from hudnlib.allocation import Allocation, allocate_bandwidth, association_value
 from hudnlib.fairness import utility_of_log
-from hudnlib.validation import as_float_array, as_positive_scalar
+from hudnlib.validation import as_float_array, as_positive_scalar, as_problem
 
 __all__ = ["PricingResult", "best_response", "dual_value", "price_association"]
 
@@ -213,13 +213,6 @@ class PricingResult:
         return self.upper_bound - self.haf
 
 
-def _check(se, alpha, bandwidth):
-    se = as_float_array("spectral_efficiency", se, ndim=2, strictly_positive=True)
-    alpha = as_float_array("alpha", alpha, ndim=1, shape=(se.shape[0],), min_value=0.0)
-    bandwidth = as_positive_scalar("bandwidth", bandwidth)
-    return se, alpha, bandwidth
-
-
 def _check_prices(mu, n_bs):
     return as_float_array("prices", mu, ndim=1, shape=(n_bs,), strictly_positive=True)
 
@@ -248,7 +241,7 @@ def best_response(
     value : ndarray, shape (I,)
         ``max_j v_ij(mu)``.
     """
-    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     prices = _check_prices(prices, se.shape[1])
     log_bc = np.log(bandwidth * se)
     return best_response_kernel(log_bc, full_band_utility(log_bc, alpha), alpha, prices)
@@ -301,7 +294,7 @@ def price_association(
     -------
     PricingResult
     """
-    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     if int(n_iter) != n_iter or n_iter < 1:
         raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
     step_scale = as_positive_scalar("step_scale", step_scale)

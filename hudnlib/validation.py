@@ -15,6 +15,7 @@ __all__ = [
     "as_float_array",
     "as_positive_scalar",
     "as_association",
+    "as_problem",
 ]
 
 
@@ -119,3 +120,12 @@ def as_association(name: str, value: object, n_users: int, n_bs: int) -> np.ndar
     if arr.size and (arr.min() < 0 or arr.max() >= n_bs):
         raise ValueError(f"{name} holds a BS index outside [0, {n_bs - 1}]")
     return arr
+
+
+def as_problem(
+    spectral_efficiency: object, alpha: object, bandwidth: object
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Check paper B's problem data: efficiencies (I, J) > 0, alphas (I,) >= 0, bandwidth > 0."""
+    se = as_float_array("spectral_efficiency", spectral_efficiency, ndim=2, strictly_positive=True)
+    alpha = as_float_array("alpha", alpha, ndim=1, shape=(se.shape[0],), min_value=0.0)
+    return se, alpha, as_positive_scalar("bandwidth", bandwidth)

@@ -25,7 +25,7 @@ from hudnlib.allocation import Allocation, allocate_bandwidth
 from hudnlib.fairness import _utility_vector
 from hudnlib.pricing import price_association
 from hudnlib.search import genetic_kernel, two_ring_kernel
-from hudnlib.validation import as_float_array, as_positive_scalar
+from hudnlib.validation import as_float_array, as_problem
 
 __all__ = [
     "Solution",
@@ -57,12 +57,6 @@ class Solution:
         return self.allocation.haf
 
 
-def _check(se, alpha, bandwidth):
-    se = as_float_array("spectral_efficiency", se, ndim=2, strictly_positive=True)
-    alpha = as_float_array("alpha", alpha, ndim=1, shape=(se.shape[0],), min_value=0.0)
-    return se, alpha, as_positive_scalar("bandwidth", bandwidth)
-
-
 def _solution(se, alpha, association, bandwidth, **diagnostics) -> Solution:
     return Solution(association, allocate_bandwidth(se, alpha, association, bandwidth), diagnostics)
 
@@ -87,7 +81,7 @@ def random_association(
     bandwidth: float = 1.0,
 ) -> Solution:
     """Random: every user picks a BS uniformly; Algorithm-1 bandwidth."""
-    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     return _solution(se, alpha, rng.integers(0, se.shape[1], se.shape[0]), bandwidth)
 
 
@@ -96,7 +90,7 @@ def max_sinr(
     bandwidth: float = 1.0,
 ) -> Solution:
     """Max-SINR: every user picks its highest-SINR BS; Algorithm-1 bandwidth."""
-    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     return _solution(se, alpha, np.argmax(se, axis=1), bandwidth)
 
 
@@ -110,7 +104,7 @@ def homogeneous_pricing(
     The association and the bandwidth split both come from the homogeneous problem; the
     rates are then scored with the users' real alphas.
     """
-    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     assumed = np.full_like(alpha, as_float_array("assumed_alpha", [assumed_alpha], ndim=1,
                                                  min_value=0.0)[0])
     result = price_association(se, assumed, bandwidth, n_iter=n_iter, initial_price=initial_price)
@@ -127,7 +121,7 @@ def two_ring_search(
     max_moves: int = 10_000,
 ) -> Solution:
     """2RS: best-improvement local search from ``start`` (default: the HAF pricing result)."""
-    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     if start is None:
         start = price_association(se, alpha, bandwidth).association
     start = np.ascontiguousarray(start, dtype=np.int64)
@@ -143,7 +137,7 @@ def genetic_association(
     mutation_prob: float = 0.01, generations: int = 300,
 ) -> Solution:
     """GA over associations (paper: 60 individuals, 10 parents, 1% mutation, 300 generations)."""
-    se, alpha, bandwidth = _check(spectral_efficiency, alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     if not 1 <= parents <= population:
         raise ValueError(f"parents must be in [1, population], got {parents}")
     if not 0.0 <= mutation_prob <= 1.0:

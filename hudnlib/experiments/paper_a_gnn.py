@@ -8,6 +8,7 @@ recording both curves. ``paper_a_gnn`` evaluates GRL on the same events as the b
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass, field, replace
 
@@ -74,12 +75,6 @@ def grl_model(config, progress: bool = True) -> tuple[HGSAGE, pd.DataFrame]:
     return model, history
 
 
-def _events(config, n_active):
-    radio_map, p_max, noise = _setting(config)
-    rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(n_active,)))
-    return radio_map, p_max, noise, rng
-
-
 def run_training(config: GNNConfig, indices, inputs) -> pd.DataFrame:
     """Fig. 6: GRL history, then SRL on one event from the GRL model."""
     model, grl = grl_model(config)
@@ -89,13 +84,31 @@ def run_training(config: GNNConfig, indices, inputs) -> pd.DataFrame:
     return pd.concat([grl.assign(phase="GRL"), srl.assign(phase="SRL")], ignore_index=True)
 
 
+def ensure_trained(config: GNNConfig) -> dict:
+    """Runner ``prepare`` step: train (or finish training) the GRL model once, in the client,
+    so that the workers only load it. Returns no per-sample inputs."""
+    grl_model(config)
+    return {}
+
+
+@functools.lru_cache(maxsize=4)
+def _trained_model(config: GNNConfig) -> HGSAGE:
+    """The finished GRL model of ``config``, read from its checkpoint once per process."""
+    saved = torch.load(_checkpoint(config), map_location="cpu", weights_only=False)
+    if saved["state"]["step"] < config.train.steps:
+        raise ValueError(f"the GRL checkpoint of this config stopped at step {saved['state']['step']}; "
+                         "run the experiment's prepare step (ensure_trained) first")
+    model = HGSAGE(temperature=config.train.temperature)
+    model.load_state_dict(saved["model"])
+    return model.eval()
+
+
 def run_gnn_samples(config: GNNConfig, indices: np.ndarray, inputs: dict) -> pd.DataFrame:
     """GRL (and SRL on the first ``srl_events``) on events ``indices``, at every density.
 
     At 120 UEs the events are exactly the baselines' events (same seeds).
     """
-    model, _ = grl_model(config, progress=False)
-    model.eval()
+    model = _trained_model(config)
     radio_map, p_max, noise = _setting(config)
     frames = []
     for k in indices:
@@ -171,7 +184,7 @@ register(Experiment(
     produces="paper A: GRL and SRL rows of Tables II-III, Figs 7-9",
     scales={"quick": GNNConfig(samples=4, srl_events=2, densities=(60, 120), train=_QUICK_TRAIN),
             "full": GNNConfig(samples=200, srl_events=10, densities=(60, 90, 120))},
-    run_samples=run_gnn_samples,
+    run_samples=run_gnn_samples, prepare=ensure_trained,
 ))
 
 

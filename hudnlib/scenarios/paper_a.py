@@ -124,6 +124,7 @@ class RadioMap:
     los : (K, J) LoS state.
     power_dbm : (J,) maximum transmit powers.
     eligible : (K,) candidates detectable by at least two BSs (the events' pool).
+    bs_box : (J,) building each BS stands on (-1: on the ground).
     config : HUDNConfig
     """
 
@@ -135,6 +136,7 @@ class RadioMap:
     los: np.ndarray
     power_dbm: np.ndarray
     eligible: np.ndarray
+    bs_box: np.ndarray
     config: HUDNConfig
 
     @property
@@ -185,13 +187,14 @@ def build_radio_map(config: HUDNConfig, rng: np.random.Generator) -> RadioMap:
     xy = np.stack(np.meshgrid(grid, grid, indexing="ij"), axis=-1).reshape(-1, 2)
     xy = xy[_inside(box_lo, box_hi, xy) < 0]
     ue_xyz = np.column_stack([xy, np.full(len(xy), config.ue_height_m)])
-    loss, los = _links(config, bs_xyz, np.asarray(bs_box), box_lo, box_hi, ue_xyz)
+    bs_box = np.asarray(bs_box, dtype=np.int64)
+    loss, los = _links(config, bs_xyz, bs_box, box_lo, box_hi, ue_xyz)
     power = np.r_[np.full(5, config.macro_power_dbm), np.full(config.n_small, config.small_power_dbm)]
     eligible = np.sum(loss < config.detection_loss_db, axis=1) >= 2
     if eligible.sum() < config.n_active:
         raise ValueError(f"only {eligible.sum()} candidate UE positions are detectable by two BSs; "
                          f"n_active = {config.n_active} cannot be drawn")
-    return RadioMap(bs_xyz, box_lo, box_hi, ue_xyz, loss, los, power, eligible, config)
+    return RadioMap(bs_xyz, box_lo, box_hi, ue_xyz, loss, los, power, eligible, bs_box, config)
 
 
 def _links(config, bs_xyz, bs_box, box_lo, box_hi, ue_xyz):
@@ -223,10 +226,8 @@ def loss_at(radio_map: RadioMap, ue_xyz: np.ndarray) -> np.ndarray:
         raise ValueError("ue_xyz holds a negative height")
     if np.any(_inside(radio_map.box_lo, radio_map.box_hi, ue_xyz[:, :2]) >= 0):
         raise ValueError("ue_xyz holds a UE inside a building")
-    bs_box = np.where(np.isclose(radio_map.bs_xyz[:, 2], config.building_height_m),
-                      _inside(radio_map.box_lo, radio_map.box_hi, radio_map.bs_xyz[:, :2]), -1)
-    bs_box[:5] = -1
-    return _links(config, radio_map.bs_xyz, bs_box, radio_map.box_lo, radio_map.box_hi, ue_xyz)[0]
+    return _links(config, radio_map.bs_xyz, radio_map.bs_box, radio_map.box_lo, radio_map.box_hi,
+                  ue_xyz)[0]
 
 
 @dataclass(frozen=True)
