@@ -15,8 +15,22 @@ __all__ = [
     "as_float_array",
     "as_positive_scalar",
     "as_association",
+    "as_mask",
     "as_problem",
+    "as_alpha",
+    "as_generator",
+    "as_count",
+    "ALPHA_MIN",
+    "ALPHA_MAX",
 ]
+
+ALPHA_MIN = 1e-6
+"""Smallest positive alpha accepted (alpha = 0 is handled exactly): below ~1e-20 the
+exponent 1/alpha of Algorithm 1 overflows and the split turns NaN."""
+
+ALPHA_MAX = 100.0
+"""Largest alpha accepted: beyond a few hundred, r^(1 - alpha) underflows for typical rates
+and the pricing cannot start."""
 
 
 def as_float_array(
@@ -122,10 +136,66 @@ def as_association(name: str, value: object, n_users: int, n_bs: int) -> np.ndar
     return arr
 
 
+def as_mask(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
+    """Check a boolean mask: dtype bool, or numbers that are all exactly 0 or 1.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in the error message.
+    value : array_like
+        The mask.
+    shape : tuple of int
+        Required shape.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    arr = np.asarray(value)
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {arr.shape}")
+    if arr.dtype != np.bool_:
+        if not np.issubdtype(arr.dtype, np.number):
+            raise ValueError(f"{name} must be a boolean mask, got dtype {arr.dtype}")
+        if not np.all((arr == 0) | (arr == 1)):
+            raise ValueError(f"{name} must be a boolean mask; it holds values other than 0 and 1 "
+                             "(NaN included)")
+    return arr.astype(bool)
+
+
+def as_alpha(name: str, value: object, n_users: int) -> np.ndarray:
+    """Check fairness parameters: shape (n_users,), each 0 or in [ALPHA_MIN, ALPHA_MAX]."""
+    alpha = as_float_array(name, value, ndim=1, shape=(n_users,), min_value=0.0)
+    bad = (alpha != 0.0) & ((alpha < ALPHA_MIN) | (alpha > ALPHA_MAX))
+    if bad.any():
+        raise ValueError(f"{name} must be 0 or in [{ALPHA_MIN:g}, {ALPHA_MAX:g}]; got "
+                         f"{alpha[bad][0]!r} (entry {int(np.flatnonzero(bad)[0])})")
+    return alpha
+
+
 def as_problem(
     spectral_efficiency: object, alpha: object, bandwidth: object
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Check paper B's problem data: efficiencies (I, J) > 0, alphas (I,) >= 0, bandwidth > 0."""
+    """Check paper B's problem data: efficiencies (I, J) > 0, alphas (I,) 0 or in
+    [ALPHA_MIN, ALPHA_MAX], bandwidth > 0."""
     se = as_float_array("spectral_efficiency", spectral_efficiency, ndim=2, strictly_positive=True)
-    alpha = as_float_array("alpha", alpha, ndim=1, shape=(se.shape[0],), min_value=0.0)
+    alpha = as_alpha("alpha", alpha, se.shape[0])
     return se, alpha, as_positive_scalar("bandwidth", bandwidth)
+
+
+def as_generator(name: str, value: object) -> np.random.Generator:
+    """Require a ``numpy.random.Generator`` (results are a pure function of a seed)."""
+    if not isinstance(value, np.random.Generator):
+        raise ValueError(f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(seed)), "
+                         f"got {type(value).__name__}")
+    return value
+
+
+def as_count(name: str, value: object, minimum: int = 0) -> int:
+    """An integer count ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)

@@ -44,3 +44,37 @@ def test_ordering_on_average():
         two_ring.append(METHODS["2RS"](se, alpha, rng, start=sol.association).haf)
     assert np.mean(ours) > np.mean(max_sinr)
     assert np.all(np.array(two_ring) >= np.array(ours) - 1e-9)
+
+
+def _tiny_problem():
+    rng = np.random.default_rng(0)
+    return np.exp(rng.uniform(-2, 2, (8, 3))), rng.uniform(0.1, 3.0, 8)
+
+
+@pytest.mark.parametrize("case, kwargs, match", [
+    ("2RS", {"start": np.full(8, 5)}, "start"),
+    ("2RS", {"start": np.zeros(7, int)}, "start"),
+    ("2RS", {"max_moves": -1}, "max_moves"),
+    ("GA", {"generations": -3}, "generations"),
+    ("GA", {"population": 0}, "population"),
+])
+def test_search_arguments_are_checked_before_the_kernel(case, kwargs, match):
+    se, alpha = _tiny_problem()
+    with pytest.raises(ValueError, match=match):
+        METHODS[case](se, alpha, np.random.default_rng(1), **kwargs)
+
+
+@pytest.mark.parametrize("name", ["Random", "GA"])
+def test_random_methods_need_a_generator(name):
+    se, alpha = _tiny_problem()
+    with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+        METHODS[name](se, alpha, None)
+
+
+@pytest.mark.parametrize("value", [1e-50, 1e-9, 1e3])
+def test_alpha_outside_the_stated_range_is_refused(value):
+    se, alpha = _tiny_problem()
+    alpha[2] = value
+    for name in ("Ours", "Max-SINR", "PF"):
+        with pytest.raises(ValueError, match=r"alpha must be 0 or in \[1e-06, 100\]"):
+            METHODS[name](se, alpha, np.random.default_rng(1))

@@ -128,3 +128,23 @@ def test_bad_settings():
         TrainConfig(steps=0)
     with pytest.raises(ValueError, match="temperature"):
         HGSAGE(temperature=0.0)
+
+
+@pytest.mark.parametrize("bad", ["negative gain", "nan mask", "half mask", "lonely UE"])
+def test_graph_inputs_are_checked(bad):
+    from hudnlib.gnn.graph import to_hetero_data
+
+    rng = np.random.default_rng(0)
+    gain = 10.0 ** rng.uniform(-12, -8, (6, 4))
+    mask = gain > 1e-10
+    mask[np.arange(6), gain.argmax(1)] = True
+    if bad == "negative gain":
+        gain[1, 1] = -gain[1, 1]
+    elif bad == "nan mask":
+        mask = np.where(mask, np.nan, 0.0)
+    elif bad == "half mask":
+        mask = np.where(mask, 0.5, 0.0)
+    else:
+        mask[3] = False
+    with pytest.raises(ValueError, match="gain|detectable"):
+        to_hetero_data(gain, mask, np.ones(4), 1e-13)

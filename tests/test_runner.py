@@ -8,9 +8,8 @@ import pytest
 from hudnlib import cli
 from hudnlib.experiments import runner
 from hudnlib.experiments.paper_b_static import StaticConfig
-from hudnlib.experiments.provenance import describe
-from hudnlib.experiments.registry import experiments, get_experiment
-from hudnlib.experiments.store import load_provenance
+from hudnlib.experiments.registry import config_dict, experiments, get_experiment
+from hudnlib.provenance import config_hash, describe, stale_reasons
 
 TINY = StaticConfig(samples=4, n_users=(30,), methods=("Ours", "Max-SINR", "Random"), n_iter=40)
 
@@ -48,7 +47,8 @@ def test_interrupted_sweep_resumes_from_finished_chunks(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         runner.run("paper_b_users_low", config=TINY, n_workers=0, chunk_size=1,
                    progress=False, results_dir=tmp_path / "run")
-    partial = tmp_path / "run" / "paper_b_users_low-custom.partial"
+    key = config_hash(config_dict(TINY))
+    partial = tmp_path / "run" / f"paper_b_users_low-custom-{key}.partial-{key}"
     assert len(list(partial.glob("chunk-*.parquet"))) == 2
     calls.clear()
     monkeypatch.setattr(runner, "_run_chunk", lambda *a: (calls.append(int(a[2][0])), real(*a))[1])
@@ -76,14 +76,15 @@ def test_changed_config_is_never_served_a_stale_result(tmp_path):
 def test_provenance_record_is_complete(tmp_path):
     _, record = runner.run("paper_b_users_low", config=TINY, n_workers=0, progress=False,
                            results_dir=tmp_path)
-    stored = json.loads((tmp_path / "paper_b_users_low-custom.json").read_text())
+    stored = json.loads((tmp_path / f"paper_b_users_low-custom-{record['config_hash']}.json").read_text())
     assert stored == json.loads(json.dumps(record, default=str))
-    assert load_provenance("paper_b_users_low-custom", results_dir=tmp_path) == stored
-    assert describe(stored).startswith("Scale: custom (4 samples, seed 1)")
-    assert "NOTE" not in describe(stored)
-    assert "NOTE" in describe({**stored, "source_hash": "0" * 16})
-    assert {"config", "config_hash", "git_commit", "packages", "host", "wall_time_s",
-            "created_utc", "workers", "produces"} <= stored.keys()
+    assert describe(stored).startswith("Scale: custom-")
+    clean = {**stored, "git_commit": stored["git_commit"].removesuffix("-dirty")}
+    assert "NOTE" not in describe(clean) and not stale_reasons(clean)
+    assert "changed" in describe({**clean, "module_hash": "0" * 16})
+    assert "-dirty" in describe({**clean, "git_commit": "abc-dirty"})
+    assert {"config", "config_hash", "git_commit", "packages", "host", "wall_time_s", "module_hash",
+            "created_utc", "workers", "produces", "files"} <= stored.keys()
     assert stored["config"]["seed"] == TINY.seed
     assert stored["packages"]["numba"] != "not installed"
 
@@ -93,12 +94,30 @@ def test_cli_round_trip(tmp_path, capsys):
     listed = capsys.readouterr().out
     for name in experiments():
         assert name in listed
-    assert cli.main(["show", "paper_b_users_low", "--workers", "0",
-                     "--results-dir", str(tmp_path)]) == 0
+    assert cli.main(["show", "paper_b_users_low", "--results-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "not computed yet" in err and "python -m hudnlib run paper_b_users_low" in err
+    assert not list(tmp_path.glob("*.parquet"))  # show never computes
+    assert cli.main(["run", "paper_b_users_low", "--workers", "0", "--results-dir", str(tmp_path)]) == 0
+    assert cli.main(["show", "paper_b_users_low", "--results-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "Ours" in out and "Max-SINR" in out
-    assert (tmp_path / "paper_b_users_low-quick.parquet").exists()
     assert cli.main(["run", "no_such_experiment"]) == 2
+
+
+def test_cli_refuses_bad_arguments_in_one_line(tmp_path, capsys, monkeypatch):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["run", "paper_b_users_low", "--workers", "-1"])
+    assert exit_info.value.code == 2 and "must be >= 0" in capsys.readouterr().err
+    # an explicit --workers 0 wins over the scheduler in the environment
+    monkeypatch.setenv(runner.SCHEDULER_ENV, "tcp://127.0.0.1:1")
+    assert cli.main(["run", "paper_b_users_low", "--workers", "0", "--results-dir", str(tmp_path)]) == 0
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert cli.main(["run", "paper_b_users_low", "--workers", "0", "--results-dir", str(blocked)]) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error:") and "Traceback" not in err and "writable" in last
 
 
 def test_bad_arguments():
@@ -110,3 +129,7 @@ def test_bad_arguments():
         StaticConfig(samples=1, methods=("Magic",))
     with pytest.raises(ValueError, match="chunk_size"):
         runner.run("paper_b_users_low", config=TINY, chunk_size=0)
+    with pytest.raises(ValueError, match="n_workers"):
+        runner.run("paper_b_users_low", config=TINY, n_workers=-1)
+    with pytest.raises(ValueError, match="config must be a BaselineConfig"):
+        runner.run("paper_a_baselines", config=TINY)

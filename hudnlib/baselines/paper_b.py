@@ -25,7 +25,7 @@ from hudnlib.allocation import Allocation, allocate_bandwidth
 from hudnlib.fairness import _utility_vector
 from hudnlib.pricing import price_association
 from hudnlib.search import genetic_kernel, two_ring_kernel
-from hudnlib.validation import as_float_array, as_problem
+from hudnlib.validation import as_alpha, as_association, as_count, as_generator, as_problem
 
 __all__ = [
     "Solution",
@@ -82,6 +82,7 @@ def random_association(
 ) -> Solution:
     """Random: every user picks a BS uniformly; Algorithm-1 bandwidth."""
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
+    rng = as_generator("rng", rng)
     return _solution(se, alpha, rng.integers(0, se.shape[1], se.shape[0]), bandwidth)
 
 
@@ -105,8 +106,7 @@ def homogeneous_pricing(
     rates are then scored with the users' real alphas.
     """
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
-    assumed = np.full_like(alpha, as_float_array("assumed_alpha", [assumed_alpha], ndim=1,
-                                                 min_value=0.0)[0])
+    assumed = as_alpha("assumed_alpha", np.full_like(alpha, assumed_alpha), alpha.size)
     result = price_association(se, assumed, bandwidth, n_iter=n_iter, initial_price=initial_price)
     own = result.allocation
     scored = Allocation(own.fraction, own.rate, _utility_vector(own.rate, alpha),
@@ -122,11 +122,12 @@ def two_ring_search(
 ) -> Solution:
     """2RS: best-improvement local search from ``start`` (default: the HAF pricing result)."""
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
+    max_moves = as_count("max_moves", max_moves)
     if start is None:
         start = price_association(se, alpha, bandwidth).association
-    start = np.ascontiguousarray(start, dtype=np.int64)
+    start = as_association("start", start, *se.shape)
     assoc, history, moves = two_ring_kernel(
-        np.log(bandwidth * se), alpha, start, swaps, int(max_moves), 1e-12
+        np.log(bandwidth * se), alpha, start, bool(swaps), max_moves, 1e-12
     )
     return _solution(se, alpha, assoc, bandwidth, moves=int(moves), haf_history=history)
 
@@ -138,6 +139,9 @@ def genetic_association(
 ) -> Solution:
     """GA over associations (paper: 60 individuals, 10 parents, 1% mutation, 300 generations)."""
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
+    rng = as_generator("rng", rng)
+    population, parents = as_count("population", population, 1), as_count("parents", parents, 1)
+    generations = as_count("generations", generations)
     if not 1 <= parents <= population:
         raise ValueError(f"parents must be in [1, population], got {parents}")
     if not 0.0 <= mutation_prob <= 1.0:

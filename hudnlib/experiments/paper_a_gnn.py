@@ -18,13 +18,17 @@ import torch
 
 from hudnlib.effective_rate import effective_rates
 from hudnlib.experiments.paper_a_baselines import BaselineConfig, radio_map_of
-from hudnlib.experiments.provenance import config_hash
+from hudnlib.provenance import config_hash
 from hudnlib.experiments.registry import Experiment, register
+from hudnlib.experiments.statistics import mean_ci, verdict
 from hudnlib.gnn.graph import dense_batch, to_hetero_data
 from hudnlib.gnn.model import HGSAGE
-from hudnlib.gnn.training import CHECKPOINT_DIR, TrainConfig, event_batch, fine_tune_srl, train_grl
+from hudnlib.gnn.training import (
+    CHECKPOINT_DIR, TrainConfig, event_batch, fine_tune_srl, load_checkpoint, train_grl,
+)
 from hudnlib.radio import dbm_to_w, noise_power_w
 from hudnlib.scenarios.paper_a import HUDNConfig, draw_event
+from hudnlib.storage import atomic_path
 
 __all__ = ["GNNConfig", "grl_model", "training_curves", "full_rate_table", "full_time_table"]
 
@@ -71,7 +75,8 @@ def grl_model(config, progress: bool = True) -> tuple[HGSAGE, pd.DataFrame]:
     path = _checkpoint(config)
     history_path = path.with_suffix(".history.parquet")
     model, history = train_grl(radio_map, p_max, noise, config.train, checkpoint=path, progress=progress)
-    history.to_parquet(history_path, index=False)
+    with atomic_path(history_path) as tmp:
+        history.to_parquet(tmp, index=False)
     return model, history
 
 
@@ -94,7 +99,7 @@ def ensure_trained(config: GNNConfig) -> dict:
 @functools.lru_cache(maxsize=4)
 def _trained_model(config: GNNConfig) -> HGSAGE:
     """The finished GRL model of ``config``, read from its checkpoint once per process."""
-    saved = torch.load(_checkpoint(config), map_location="cpu", weights_only=False)
+    saved = load_checkpoint(_checkpoint(config))
     if saved["state"]["step"] < config.train.steps:
         raise ValueError(f"the GRL checkpoint of this config stopped at step {saved['state']['step']}; "
                          "run the experiment's prepare step (ensure_trained) first")
@@ -189,23 +194,27 @@ register(Experiment(
 
 
 def full_rate_table(baselines: pd.DataFrame, gnn: pd.DataFrame, config: GNNConfig) -> pd.DataFrame:
-    """Table II with all seven rows: the baselines and GRL on every event, SRL on the first
-    ``srl_events`` (``events`` says how many events each mean covers; 120 active UEs)."""
-    from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_II
+    """Table II with the learning rows: the baselines and GRL on every event, SRL on the first
+    ``srl_events`` (``events`` says how many events each mean covers; 120 active UEs), each
+    mean with its 95% CI, zero-rate and starved UEs and the verdict."""
+    from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_II, TOLERANCE, event_totals
 
     gnn = gnn[gnn["n_active"] == 120].drop(columns="n_active")
-    both = pd.concat([baselines[["sample", "method", "rate"]], gnn[["sample", "method", "rate"]]])
-    total = both.groupby(["method", "sample"])["rate"].sum()
+    cols = ["sample", "method", "rate", "seconds"]
+    totals = event_totals(pd.concat([baselines[cols], gnn[cols]]))
     rows = []
-    for method, paper in PAPER_TABLE_II.items():
-        if method not in total.index.get_level_values(0):
-            continue
-        values = total.loc[method]
-        srl_only = values.index < config.srl_events
-        rows.append({"method": method, "paper": paper, "reproduced": values.mean(),
-                     "deviation": values.mean() - paper, "relative": (values.mean() - paper) / paper,
-                     "events": len(values),
-                     f"mean on the {config.srl_events} SRL events": values[srl_only].mean()})
+    for method in dict.fromkeys(totals["method"]):
+        part = totals[totals["method"] == method]
+        mean, low, high = mean_ci(part["total"].to_numpy())
+        paper = PAPER_TABLE_II.get(method)
+        rows.append({"method": method, "paper": paper, "reproduced": mean, "CI low": low, "CI high": high,
+                     "deviation": None if paper is None else mean - paper,
+                     "relative": None if paper is None else (mean - paper) / paper,
+                     "events": len(part), "zero-rate UEs / event": part["zero_rate"].mean(),
+                     "starved UEs / event": part["starved"].mean(),
+                     f"mean on the {config.srl_events} SRL events":
+                         part.loc[part["sample"] < config.srl_events, "total"].mean(),
+                     "verdict": "extra row (ours)" if paper is None else verdict(mean, paper, *TOLERANCE)})
     return pd.DataFrame(rows)
 
 

@@ -2,10 +2,13 @@
 
 Work is split by sample into chunks of ``chunk_size`` samples; sample ``k`` takes its
 randomness only from ``SeedSequence(config.seed, spawn_key=(k,))``, so the frame does not
-depend on the number of workers or on the scheduler. Every finished chunk is written to
-``data/results/<name>-<scale>.partial/`` at once; a rerun after an interruption computes only
-the chunks that are missing. The finished frame is stored as ``<name>-<scale>.parquet``
-with a provenance record (``.json``) and served again while the config is unchanged.
+depend on the number of workers or on the scheduler. Every finished chunk is written
+(atomically) to ``data/results/<name>-<scale>.partial-<config hash>/`` at once; a rerun after
+an interruption computes only the chunks that are missing or unreadable. The finished frame
+is stored as ``<name>-<scale>.parquet`` with a provenance record (``.json``) that holds the
+frame's SHA-256; it is served again only while the record names the same experiment and
+config and the file matches its hash. One lock per experiment and scale serialises runs
+that would write the same files; runs of different configs never share a folder.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,11 +27,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from hudnlib.experiments.provenance import config_hash, provenance_record
 from hudnlib.experiments.registry import config_dict, get_experiment
-from hudnlib.experiments.store import RESULTS_DIR
+from hudnlib.provenance import RESULTS_DIR, config_hash, provenance_record
+from hudnlib.storage import StoreError, atomic_path, file_digest, lock, read_checked, write_json
 
-__all__ = ["run", "book_scale", "SCHEDULER_ENV"]
+__all__ = ["run", "load", "book_scale", "heal_command", "SCHEDULER_ENV"]
 
 SCHEDULER_ENV = "HUDNLIB_SCHEDULER"
 """Environment variable with a Dask scheduler address, used when ``scheduler`` is not given."""
@@ -49,8 +53,68 @@ def _run_chunk(
     return frame, time.perf_counter() - start
 
 
+class OtherConfig(StoreError):
+    """The stored result belongs to another experiment or config."""
+
+
 def _chunk_path(partial: Path, first: int) -> Path:
     return partial / f"chunk-{first:07d}.parquet"
+
+
+def heal_command(name: str, scale: str) -> str:
+    """The command that (re)computes a stored result."""
+    return f"python -m hudnlib run {name} --scale {scale} --recompute"
+
+
+def _resolve(name: str, scale: str, config: Any) -> tuple[Any, Any, str]:
+    """The experiment, its config and the stored scale label (``custom-<config hash>`` for a
+    custom config, so that two custom configs never share files)."""
+    experiment = get_experiment(name)
+    if config is None:
+        if scale not in experiment.scales:
+            raise ValueError(f"scale must be one of {sorted(experiment.scales)}, got {scale!r}")
+        return experiment, experiment.scales[scale], scale
+    expected = type(experiment.scales["quick"])
+    if not isinstance(config, expected):
+        raise ValueError(f"config must be a {expected.__name__} for {name!r}, got {type(config).__name__}")
+    return experiment, config, f"custom-{config_hash(config_dict(config))}"
+
+
+def load(name: str, scale: str = "quick", *, config: Any = None,
+         results_dir: Path | str = RESULTS_DIR) -> tuple[pd.DataFrame, dict]:
+    """The stored result of an experiment, checked: never computes.
+
+    Raises :class:`~hudnlib.storage.StoreError` (a ``ValueError``) naming the command that
+    heals it when the result is not computed yet, belongs to another experiment or config,
+    or does not match the content hash in its record.
+    """
+    _, config, scale = _resolve(name, scale, config)
+    stem = f"{name}-{scale}"
+    results_dir = Path(results_dir)
+    frame_path, record_path = results_dir / f"{stem}.parquet", results_dir / f"{stem}.json"
+    custom = scale.startswith("custom")
+    heal = "run it again with recompute=True" if custom else heal_command(name, scale)
+    if not record_path.exists():
+        raise StoreError(f"{name} ({scale}) is not computed yet; compute it: {heal.replace(' --recompute', '')}")
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{record_path.name} cannot be read ({exc}); recompute it: {heal}") from exc
+    if record.get("experiment") != name or record.get("config_hash") != config_hash(config_dict(config)):
+        raise OtherConfig(f"{record_path.name} records another experiment or config; recompute it: {heal}")
+    frame = read_checked(frame_path, record.get("files", {}).get(frame_path.name), heal, pd.read_parquet)
+    return frame, record
+
+
+def _read_chunk(path: Path) -> pd.DataFrame | None:
+    """A finished chunk, or None (removed) when it is unreadable (e.g. truncated)."""
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:
+        print(f"note: dropping unreadable chunk {path.name} ({type(exc).__name__}); it is recomputed",
+              file=sys.stderr)
+        path.unlink(missing_ok=True)
+        return None
 
 
 def run(
@@ -74,10 +138,11 @@ def run(
     scale : {"quick", "full"}
         Named config; ignored when ``config`` is given.
     config : dataclass, optional
-        A custom config of the experiment's config type (stored under ``<name>-custom``).
+        A custom config of the experiment's config type (stored under
+        ``<name>-custom-<config hash>``).
     scheduler : str, optional
-        Address of a running Dask scheduler; default: ``$HUDNLIB_SCHEDULER``, else a
-        ``LocalCluster``.
+        Address of a running Dask scheduler; default: ``$HUDNLIB_SCHEDULER`` unless
+        ``n_workers`` is given, else a ``LocalCluster``.
     n_workers : int, optional
         Workers of the local cluster (default: one per core); ``0`` runs in this process.
     chunk_size : int
@@ -94,39 +159,55 @@ def run(
         Tidy result, sorted by sample.
     provenance : dict
     """
-    experiment = get_experiment(name)
-    if config is None:
-        if scale not in experiment.scales:
-            raise ValueError(f"scale must be one of {sorted(experiment.scales)}, got {scale!r}")
-        config = experiment.scales[scale]
-    else:
-        scale = "custom"
-    stem = f"{name}-{scale}"
+    experiment, config, scale = _resolve(name, scale, config)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if n_workers is not None and n_workers < 0:
+        raise ValueError(f"n_workers must be >= 0 (0: in this process), got {n_workers}")
+    if scheduler is not None and n_workers is not None:
+        raise ValueError("give either scheduler or n_workers, not both")
+    stem = f"{name}-{scale}"
     results_dir = Path(results_dir)
     cfg = config_dict(config)
     key = config_hash(cfg)
     frame_path, record_path = results_dir / f"{stem}.parquet", results_dir / f"{stem}.json"
-    if not recompute and frame_path.exists() and record_path.exists():
-        record = json.loads(record_path.read_text())
-        if record.get("config_hash") == key:
-            return pd.read_parquet(frame_path), record
+    try:
+        results_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot write to {results_dir} ({exc.strerror}); give a writable "
+                         "results folder (--results-dir)") from exc
+    with lock(results_dir / stem):
+        if not recompute and record_path.exists():
+            try:
+                return load(name, scale, config=config if scale.startswith("custom") else None,
+                            results_dir=results_dir)
+            except OtherConfig:
+                pass  # a changed config: computed afresh
+            except StoreError as exc:
+                print(f"note: {exc}; recomputing", file=sys.stderr)
+        return _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size,
+                        recompute, progress, results_dir, frame_path, record_path)
 
-    partial = results_dir / f"{stem}.partial"
-    marker = partial / "config.json"
-    if partial.exists() and (recompute or not marker.exists()
-                             or json.loads(marker.read_text()).get("config_hash") != key):
+
+def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size, recompute,
+             progress, results_dir, frame_path, record_path):
+    partial = results_dir / f"{name}-{scale}.partial-{key}"
+    if partial.exists() and recompute:
         shutil.rmtree(partial)
-    partial.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"config": cfg, "config_hash": key}, indent=2) + "\n")
-
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+        write_json(partial / "config.json", {"config": cfg, "config_hash": key})
+    except OSError as exc:
+        raise StoreError(f"cannot write to {results_dir} ({exc.strerror}); give a writable "
+                         "results folder (--results-dir)") from exc
     starts = range(0, config.samples, chunk_size)
-    todo = [s for s in starts if not _chunk_path(partial, s).exists()]
+    done = {s: _read_chunk(_chunk_path(partial, s)) for s in starts if _chunk_path(partial, s).exists()}
+    todo = [s for s in starts if done.get(s) is None]
     timing_path = partial / "timing.json"
     timing = json.loads(timing_path.read_text()) if timing_path.exists() else {}
     wall = time.perf_counter()
-    scheduler = scheduler or os.environ.get(SCHEDULER_ENV)
+    if scheduler is None and n_workers is None:
+        scheduler = os.environ.get(SCHEDULER_ENV) or None
     workers_used = 0
     if todo:
         inputs = experiment.prepare(config) if experiment.prepare else {}
@@ -138,9 +219,11 @@ def run(
         bar = tqdm(total=len(starts), initial=len(starts) - len(todo), desc=name, disable=not progress)
 
         def finish(first, frame, seconds):
-            frame.to_parquet(_chunk_path(partial, first), index=False)
+            with atomic_path(_chunk_path(partial, first)) as tmp:
+                frame.to_parquet(tmp, index=False)
+            done[first] = frame
             timing[str(first)] = seconds
-            timing_path.write_text(json.dumps(timing))
+            write_json(timing_path, timing)
             bar.update(1)
 
         if scheduler is None and n_workers == 0:
@@ -161,17 +244,22 @@ def run(
                 for future in as_completed(futures):
                     finish(futures[future], *future.result())
         bar.close()
-    frame = pd.concat([pd.read_parquet(_chunk_path(partial, s)) for s in starts], ignore_index=True)
-    record = provenance_record(cfg, time.perf_counter() - wall)
+    frame = pd.concat([done[s] for s in starts], ignore_index=True)
+    record = provenance_record(cfg, time.perf_counter() - wall, module=experiment.run_samples.__module__)
     record.update({
         "experiment": name, "scale": scale,
         "produces": experiment.produces, "workers": workers_used,
         "scheduler": scheduler or ("in-process" if workers_used == 0 else "LocalCluster"),
         "chunk_size": chunk_size, "compute_time_s": round(sum(timing.values()), 3),
     })
-    results_dir.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(frame_path, index=False)
-    record_path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    try:
+        with atomic_path(frame_path) as tmp:
+            frame.to_parquet(tmp, index=False)
+        record["files"] = {frame_path.name: file_digest(frame_path)}
+        write_json(record_path, record)
+    except OSError as exc:
+        raise StoreError(f"cannot write the result to {results_dir} ({exc.strerror}); the finished "
+                         f"chunks are kept in {partial.name}: make the folder writable and rerun") from exc
     shutil.rmtree(partial)
     return frame, record
 

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch_geometric.data import HeteroData
 
+from hudnlib.validation import as_float_array, as_mask, as_positive_scalar
+
 __all__ = ["DenseBatch", "edge_feature", "to_hetero_data", "dense_batch"]
 
 
@@ -39,7 +41,20 @@ def to_hetero_data(gain: np.ndarray, detectable: np.ndarray, p_max_w: np.ndarray
         ``data["ue"].x`` (I, 3), ``data["bs"].x`` (J, 4), ``data["ue", "link", "bs"]``
         with ``edge_index`` and ``edge_attr`` (the edge feature), plus ``gain`` and
         ``p_max`` kept for the rate.
+
+    Raises
+    ------
+    ValueError
+        Gains not finite and > 0, a mask that is not boolean, a UE no BS detects, powers or
+        noise not > 0.
     """
+    gain = as_float_array("gain", gain, ndim=2, strictly_positive=True)
+    detectable = as_mask("detectable", detectable, gain.shape)
+    if not detectable.any(axis=1).all():
+        raise ValueError(f"detectable leaves UE {int(np.flatnonzero(~detectable.any(axis=1))[0])} "
+                         "with no BS: it would have no edge in the graph")
+    p_max_w = as_float_array("p_max_w", p_max_w, ndim=1, shape=(gain.shape[1],), strictly_positive=True)
+    noise_w = as_positive_scalar("noise_w", noise_w)
     e = edge_feature(gain, p_max_w, noise_w)
     ue, bs = np.nonzero(detectable)
     data = HeteroData()

@@ -15,7 +15,7 @@ and ``x_ij = softmax_j(z_ij / T)`` (eq. 8).
 
 Compute path: dense batched tensors. On the dense UE-BS graph of paper A, PyG's
 ``HeteroConv``/``SAGEConv`` was measured ~12x slower per training step than the same model
-as batched matmuls (838 vs 68 ms at batch 64; ``shared/spec/stack.md``), so PyG's
+as batched matmuls (838 vs 68 ms at batch 64, measured on this project's 2-core machine), so PyG's
 ``HeteroData`` is the data interface (:mod:`hudnlib.gnn.graph`) and matmuls do the work.
 """
 

@@ -32,15 +32,14 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from hudnlib.experiments.provenance import config_hash, provenance_record
 from hudnlib.gnn.graph import DenseBatch, dense_batch, to_hetero_data
 from hudnlib.gnn.model import HGSAGE
 from hudnlib.gnn.objective import hard_association, loss_terms, rate
+from hudnlib.provenance import CHECKPOINT_DIR, config_hash, provenance_record
 from hudnlib.scenarios.paper_a import RadioMap, draw_event
+from hudnlib.storage import StoreError, atomic_path, file_digest, verify, write_json
 
-__all__ = ["TrainConfig", "event_batch", "train_grl", "fine_tune_srl", "CHECKPOINT_DIR"]
-
-CHECKPOINT_DIR = Path(__file__).resolve().parents[2] / "data" / "checkpoints"
+__all__ = ["TrainConfig", "event_batch", "train_grl", "fine_tune_srl", "load_checkpoint", "CHECKPOINT_DIR"]
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def train_grl(
     state = {"step": 0, "lr": config.lr, "best": -np.inf, "window": [], "history": []}
     key = config_hash(asdict(config))
     if checkpoint is not None and checkpoint.exists():
-        saved = torch.load(checkpoint, map_location=device, weights_only=False)
+        saved = load_checkpoint(checkpoint, device)
         if saved["config_hash"] == key:
             model.load_state_dict(saved["model"])
             optimizer.load_state_dict(saved["optimizer"])
@@ -198,12 +197,33 @@ def train_grl(
 
 
 def _save(path, model, optimizer, rng, state, config, key, seconds):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": rng.bit_generator.state,
-                "torch_rng": torch.get_rng_state(), "state": state, "config_hash": key}, path)
-    record = provenance_record(asdict(config), seconds)
+    with atomic_path(path) as tmp:
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "state": state,
+                    "config_hash": key}, tmp)
+    record = provenance_record(asdict(config), seconds, module=__name__)
     record["steps_done"] = state["step"]
-    path.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    record["files"] = {path.name: file_digest(path)}
+    write_json(path.with_suffix(".json"), record)
+
+
+def load_checkpoint(path: Path, device: torch.device | str = "cpu") -> dict:
+    """A GRL checkpoint, checked against the SHA-256 in its record and loaded with
+    ``weights_only=True`` (tensors and plain data only: a crafted file cannot run code).
+
+    Raises :class:`~hudnlib.storage.StoreError` when the file was altered or cannot be read.
+    """
+    path = Path(path)
+    heal = f"delete {path.name} and its .json, then rerun the experiment that trains it"
+    try:
+        expected = json.loads(path.with_suffix(".json").read_text()).get("files", {}).get(path.name)
+    except (OSError, json.JSONDecodeError):
+        expected = None
+    verify(path, expected, heal)
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:
+        raise StoreError(f"{path.name} cannot be loaded safely ({type(exc).__name__}); {heal}") from exc
 
 
 def fine_tune_srl(

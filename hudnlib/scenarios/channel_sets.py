@@ -17,15 +17,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from hudnlib.experiments.provenance import config_hash, provenance_record
+from hudnlib.provenance import CHANNELS_DIR, config_hash, provenance_record
 from hudnlib.scenarios.paper_b import HetNetConfig, draw_topology, sionna_gains
+from hudnlib.storage import atomic_path, file_digest, lock, read_checked, write_json
 
 __all__ = ["CHUNK", "CHANNELS_DIR", "ChannelSet", "load_channel_set"]
 
 CHUNK = 100
 """Drops generated per Sionna batch (and per spawned seed)."""
-
-CHANNELS_DIR = Path(__file__).resolve().parents[2] / "data" / "channels"
 
 
 @dataclass(frozen=True)
@@ -88,22 +87,31 @@ def load_channel_set(
     key = {"scenario": config.as_dict(), "seed": int(seed), "chunk": CHUNK,
            "gain": "10^(-pathloss/10) * sf from sionna UMa/UMi sample_lsp"}
     path = directory / f"paper_b_{config_hash(key)}.npz"
-    parts: list[tuple[np.ndarray, ...]] = []
-    if path.exists():
-        with np.load(path) as data:
-            parts.append((data["gain"], data["power_dbm"], data["indoor"]))
-    have = parts[0][0].shape[0] if parts else 0
-    missing = range(have // CHUNK, -(-n_drops // CHUNK))
-    if len(missing):
-        start = time.perf_counter()
-        for chunk in tqdm(missing, desc="Sionna channel chunks", disable=not progress):
-            parts.append(_generate_chunk(config, seed, chunk))
-        gain, power, indoor = (np.concatenate(p) for p in zip(*parts))
-        directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, gain=gain, power_dbm=power, indoor=indoor)
-        record = provenance_record({**key, "n_drops": int(gain.shape[0])},
-                                   time.perf_counter() - start)
-        path.with_suffix(".json").write_text(json.dumps(record, indent=2, default=str) + "\n")
-    else:
-        gain, power, indoor = parts[0]
+    heal = f"delete {path.name} and its .json; the next run regenerates it with Sionna"
+
+    def read(p):
+        with np.load(p) as data:
+            return data["gain"], data["power_dbm"], data["indoor"]
+
+    with lock(path):
+        parts: list[tuple[np.ndarray, ...]] = []
+        if path.exists():
+            record = json.loads(path.with_suffix(".json").read_text())
+            parts.append(read_checked(path, record.get("files", {}).get(path.name), heal, read))
+        have = parts[0][0].shape[0] if parts else 0
+        missing = range(have // CHUNK, -(-n_drops // CHUNK))
+        if len(missing):
+            start = time.perf_counter()
+            for chunk in tqdm(missing, desc="Sionna channel chunks", disable=not progress):
+                parts.append(_generate_chunk(config, seed, chunk))
+            gain, power, indoor = (np.concatenate(p) for p in zip(*parts))
+            with atomic_path(path) as tmp:
+                with open(tmp, "wb") as handle:
+                    np.savez_compressed(handle, gain=gain, power_dbm=power, indoor=indoor)
+            record = provenance_record({**key, "n_drops": int(gain.shape[0])}, time.perf_counter() - start,
+                                       module=__name__)
+            record["files"] = {path.name: file_digest(path)}
+            write_json(path.with_suffix(".json"), record)
+        else:
+            gain, power, indoor = parts[0]
     return ChannelSet(gain[:n_drops], power[:n_drops], indoor[:n_drops], config, int(seed), path)

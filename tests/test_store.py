@@ -1,0 +1,141 @@
+"""The result store against interruption, corruption, tampering and concurrent runs:
+real ``python -m hudnlib`` processes, no mocks."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+
+from hudnlib.experiments import runner
+from hudnlib.experiments.paper_b_static import StaticConfig
+from hudnlib.gnn.training import load_checkpoint
+from hudnlib.storage import StoreError, file_digest
+
+ROOT = Path(__file__).resolve().parents[1]
+NAME = "paper_b_users_low"
+
+
+def _cli(*args, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop(runner.SCHEDULER_ENV, None)
+    return subprocess.Popen([sys.executable, "-m", "hudnlib", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def _values(frame):
+    return frame.drop(columns="seconds")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference")
+    frame, _ = runner.run(NAME, "quick", n_workers=0, progress=False, results_dir=out)
+    return frame
+
+
+def test_sigkill_mid_sweep_then_resume_gives_the_identical_frame(tmp_path, reference):
+    proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 2:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 2 <= len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 8
+    assert not (tmp_path / f"{NAME}-quick.parquet").exists()
+    resumed = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
+    assert resumed.wait() == 0, resumed.stderr.read()
+    frame, _ = runner.load(NAME, "quick", results_dir=tmp_path)
+    pd.testing.assert_frame_equal(_values(frame), _values(reference))
+
+
+def test_truncated_chunk_is_recomputed(tmp_path, reference):
+    proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
+    while len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 3:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    chunk = sorted(tmp_path.glob("*.partial-*/chunk-*.parquet"))[0]
+    chunk.write_bytes(chunk.read_bytes()[:100])
+    frame, _ = runner.run(NAME, "quick", n_workers=0, chunk_size=1, progress=False, results_dir=tmp_path)
+    pd.testing.assert_frame_equal(_values(frame), _values(reference))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "edit", "swap"])
+def test_a_damaged_stored_frame_is_never_served(tmp_path, reference, damage, capsys):
+    runner.run(NAME, "quick", n_workers=0, progress=False, results_dir=tmp_path)
+    path = tmp_path / f"{NAME}-quick.parquet"
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[:-200])
+    elif damage == "edit":
+        edited = pd.read_parquet(path)
+        edited.loc[0, "haf"] = 1e9
+        edited.to_parquet(path, index=False)
+    else:
+        other, _ = runner.run("paper_b_users_high", "quick", n_workers=0, progress=False, results_dir=tmp_path)
+        path.write_bytes((tmp_path / "paper_b_users_high-quick.parquet").read_bytes())
+    with pytest.raises(StoreError, match="does not match the hash"):
+        runner.load(NAME, "quick", results_dir=tmp_path)
+    frame, _ = runner.run(NAME, "quick", n_workers=0, progress=False, results_dir=tmp_path)
+    assert "recomputing" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(_values(frame), _values(reference))
+
+
+def test_two_configs_run_concurrently_keep_their_own_results(tmp_path):
+    script = ("import sys; from hudnlib.experiments import runner; "
+              "from hudnlib.experiments.paper_b_static import StaticConfig; "
+              "c = StaticConfig(samples=6, n_users=(30,), methods=('Ours', 'Random'), n_iter=30, "
+              "seed=int(sys.argv[1])); "
+              f"runner.run('{NAME}', config=c, n_workers=0, chunk_size=1, progress=False, "
+              f"results_dir=sys.argv[2])")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(seed), str(tmp_path)], cwd=ROOT, env=env,
+                              stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
+    for p in procs:
+        assert p.wait() == 0, p.stderr.read()
+    for seed in (1, 2):
+        config = StaticConfig(samples=6, n_users=(30,), methods=("Ours", "Random"), n_iter=30, seed=seed)
+        stored, record = runner.load(NAME, config=config, results_dir=tmp_path)
+        alone, _ = runner.run(NAME, config=config, n_workers=0, progress=False, recompute=True,
+                              results_dir=tmp_path / f"alone{seed}")
+        assert record["config"]["seed"] == seed
+        pd.testing.assert_frame_equal(_values(stored), _values(alone))
+
+
+def test_write_failure_keeps_the_finished_chunks(tmp_path):
+    (tmp_path / f"{NAME}-quick.parquet").mkdir()  # the final write cannot replace a folder
+    with pytest.raises(StoreError, match="finished chunks are kept"):
+        runner.run(NAME, "quick", n_workers=0, chunk_size=2, progress=False, results_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) == 4
+
+
+def _checkpoint(tmp_path, payload):
+    path = tmp_path / "model.pt"
+    torch.save(payload, path)
+    path.with_suffix(".json").write_text(json.dumps({"files": {path.name: file_digest(path)}}))
+    return path
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, (f"touch {Path(os.environ['EXPLOIT_FLAG'])}",))
+
+
+def test_checkpoints_load_weights_only_and_refuse_tampering(tmp_path, monkeypatch):
+    good = _checkpoint(tmp_path, {"model": {"w": torch.ones(2)}, "state": {"step": 3}})
+    assert load_checkpoint(good)["state"]["step"] == 3
+    good.write_bytes(good.read_bytes()[:-8] + b"\\0" * 8)
+    with pytest.raises(StoreError, match="does not match"):
+        load_checkpoint(good)
+    flag = tmp_path / "ran"
+    monkeypatch.setenv("EXPLOIT_FLAG", str(flag))
+    crafted = _checkpoint(tmp_path, {"model": _Exploit()})
+    with pytest.raises(StoreError, match="cannot be loaded safely"):
+        load_checkpoint(crafted)
+    assert not flag.exists()
