@@ -3,7 +3,9 @@ search and per-BS power control.
 
 Eq. (2): ``gamma_ij = (1 / K_j) log2(1 + SINR_ij)`` per Hz (each of the ``K_j`` users of BS
 ``j`` gets an equal share of the band); eq. (6): ``R = sum_i gamma_{i, j(i)}`` in bit/s/Hz.
-The SINR (eq. (1)) counts every BS at its current power as interference.
+The SINR (eq. (1)) counts every BS at its current power as interference; with
+``idle_silent`` only the BSs that serve at least one UE do, as in the authors' evaluation of
+paper A (``util.py``, ``calcul_rate``: ``activate_AP``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hudnlib.radio import _sinr_kernel
+from hudnlib.radio import sinr_kernel
 from hudnlib.validation import as_association, as_float_array, as_positive_scalar
 
 __all__ = [
     "effective_rates",
+    "rates_kernel",
     "total_rate",
     "load_aware_search_kernel",
     "power_control_kernel",
@@ -30,12 +33,15 @@ SUM_LOG_RATE = 1
 
 
 @njit(cache=True)
-def _rates_kernel(gain, power_w, noise_w, association):
+def rates_kernel(gain, power_w, noise_w, association, idle_silent):
+    """Per-UE effective rates of eq. (2) (kernel of :func:`effective_rates`)."""
     n_users, n_bs = gain.shape
     load = np.zeros(n_bs)
     for i in range(n_users):
         load[association[i]] += 1.0
-    sinr = _sinr_kernel(gain, power_w, noise_w)
+    if idle_silent:
+        power_w = np.where(load > 0.0, power_w, 0.0)
+    sinr = sinr_kernel(gain, power_w, noise_w)
     rate = np.empty(n_users)
     for i in range(n_users):
         j = association[i]
@@ -44,7 +50,8 @@ def _rates_kernel(gain, power_w, noise_w, association):
 
 
 def effective_rates(
-    gain: np.ndarray, power_w: np.ndarray, noise_w: float, association: np.ndarray
+    gain: np.ndarray, power_w: np.ndarray, noise_w: float, association: np.ndarray,
+    idle_silent: bool = False,
 ) -> np.ndarray:
     """Per-UE effective rate ``gamma_i = log2(1 + SINR_{i,j(i)}) / K_{j(i)}`` (eq. (2)), bit/s/Hz.
 
@@ -58,17 +65,34 @@ def effective_rates(
         Noise power in W.
     association : ndarray of int, shape (I,)
         Serving BS of each UE.
+    idle_silent : bool
+        Whether a BS serving no UE is silent (no interference) whatever its power.
+
+    Returns
+    -------
+    ndarray, shape (I,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gain = np.array([[1e-9, 1e-11], [1e-11, 1e-9], [1e-9, 1e-12]])
+    >>> rates = effective_rates(gain, np.ones(2), 1e-13, np.array([0, 1, 0]))
+    >>> bool(rates[0] < rates[1])  # UE 0 shares BS 0 with UE 2
+    True
     """
     gain = as_float_array("gain", gain, ndim=2, strictly_positive=True)
     power_w = as_float_array("power_w", power_w, ndim=1, shape=(gain.shape[1],), min_value=0.0)
     noise_w = as_positive_scalar("noise_w", noise_w)
     association = as_association("association", association, *gain.shape)
-    return _rates_kernel(gain, power_w, noise_w, association)
+    return rates_kernel(gain, power_w, noise_w, association, bool(idle_silent))
 
 
-def total_rate(gain: np.ndarray, power_w: np.ndarray, noise_w: float, association: np.ndarray) -> float:
+def total_rate(
+    gain: np.ndarray, power_w: np.ndarray, noise_w: float, association: np.ndarray,
+    idle_silent: bool = False,
+) -> float:
     """Total effective rate ``R`` of eq. (6) of paper A, bit/s/Hz."""
-    return float(np.sum(effective_rates(gain, power_w, noise_w, association)))
+    return float(np.sum(effective_rates(gain, power_w, noise_w, association, idle_silent)))
 
 
 @njit(cache=True)
@@ -100,19 +124,34 @@ def load_aware_search_kernel(se, allowed, association, objective, max_moves):
         csum[:] = 0.0
         for i in range(n_users):
             csum[assoc[i]] += np.log(se[i, assoc[i]])
+    # allowed BSs of each UE as index lists (CSR): a UE detects a fraction of the BSs
+    start = np.zeros(n_users + 1, np.int64)
+    for i in range(n_users):
+        start[i + 1] = start[i] + np.sum(allowed[i])
+    cand = np.empty(start[-1], np.int64)
+    value = np.empty(start[-1])
+    for i in range(n_users):
+        k = start[i]
+        for j in range(n_bs):
+            if allowed[i, j]:
+                cand[k] = j
+                value[k] = se[i, j] if objective == SUM_RATE else np.log(se[i, j])
+                k += 1
+    current = np.empty(n_bs)
     moves = 0
     while moves < max_moves:
+        for j in range(n_bs):
+            current[j] = cell(csum[j], load[j])
         best_gain, best_i, best_j = 1e-12, -1, -1
         for i in range(n_users):
             a = assoc[i]
             ca = se[i, a] if objective == SUM_RATE else np.log(se[i, a])
-            before_a = cell(csum[a], load[a])
-            after_a = cell(csum[a] - ca, load[a] - 1.0)
-            for j in range(n_bs):
-                if j == a or not allowed[i, j]:
+            leave = cell(csum[a] - ca, load[a] - 1.0) - current[a]
+            for k in range(start[i], start[i + 1]):
+                j = cand[k]
+                if j == a:
                     continue
-                cj = se[i, j] if objective == SUM_RATE else np.log(se[i, j])
-                gain = after_a + cell(csum[j] + cj, load[j] + 1.0) - before_a - cell(csum[j], load[j])
+                gain = leave + cell(csum[j] + value[k], load[j] + 1.0) - current[j]
                 if gain > best_gain:
                     best_gain, best_i, best_j = gain, i, j
         if best_i < 0:
@@ -141,13 +180,15 @@ def _objective_of(gain, power, total, association, load, objective):
 
 
 @njit(cache=True)
-def power_control_kernel(gain, power, p_max, noise_w, association, objective, levels, max_sweeps):
+def power_control_kernel(gain, power, p_max, noise_w, association, objective, levels, max_sweeps,
+                         switch_off_serving):
     """Per-BS coordinate ascent on a power grid at a fixed association (kernel).
 
     Each sweep visits every BS and sets its power to the level of ``levels * p_max[j]``
     (``levels`` in [0, 1], 0 switching it off) that maximises the objective with the other
     powers fixed; a level is taken only if it improves the objective, so the result is
-    never worse than ``power``. Changing one BS's power moves every UE's received total by
+    never worse than ``power``. Level 0 is open to a BS that serves a UE only when
+    ``switch_off_serving`` is true (its UEs then get rate 0). Changing one BS's power moves every UE's received total by
     ``dp g_ij``, so one candidate costs O(I). Stops after a sweep with no change.
     Returns the powers, the objective after each sweep (entry 0: start) and the sweeps.
     """
@@ -172,7 +213,7 @@ def power_control_kernel(gain, power, p_max, noise_w, association, objective, le
             old = p[j]
             for level in levels:
                 candidate = level * p_max[j]
-                if candidate == old:
+                if candidate == old or (candidate == 0.0 and load[j] > 0.0 and not switch_off_serving):
                     continue
                 for i in range(n_users):
                     trial_total[i] = total[i] + (candidate - old) * gain[i, j]

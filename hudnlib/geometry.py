@@ -32,25 +32,36 @@ def segment_hits_box(p, q, lo, hi):
 
 
 @njit(cache=True, parallel=True)
-def _los_kernel(bs_xyz, ue_xyz, box_lo, box_hi, bs_box, ue_box):
+def _los_kernel(bs_xyz, ue_xyz, box_lo, box_hi, bs_box, ue_box, first_hit):
     n_bs, n_ue, n_box = bs_xyz.shape[0], ue_xyz.shape[0], box_lo.shape[0]
     los = np.ones((n_bs, n_ue), dtype=np.bool_)
     for j in prange(n_bs):
         for i in range(n_ue):
             for b in range(n_box):
-                if b == bs_box[j] or b == ue_box[i]:
+                own = b == bs_box[j] or b == ue_box[i]
+                if own and not first_hit:
                     continue
                 if segment_hits_box(bs_xyz[j], ue_xyz[i], box_lo[b], box_hi[b]):
-                    los[j, i] = False
+                    # first_hit: the test ends at the first building met in list order,
+                    # which decides LoS only if it is not the node's own building.
+                    los[j, i] = own
                     break
     return los
 
 
 def line_of_sight(
     bs_xyz: np.ndarray, ue_xyz: np.ndarray, box_lo: np.ndarray, box_hi: np.ndarray,
-    bs_box: np.ndarray | None = None, ue_box: np.ndarray | None = None,
+    bs_box: np.ndarray | None = None, ue_box: np.ndarray | None = None, first_hit: bool = False,
 ) -> np.ndarray:
     """LoS state of every BS-UE pair: no building box crosses the straight segment.
+
+    ``first_hit=True`` is the rule of the authors' code of paper A (``UDN_secnario.py``,
+    ``channel``/``inline``): the buildings are tested in list order and the test stops at
+    the first one the line meets; the pair is LoS when that building is the BS's (or UE's)
+    own. A rooftop BS whose own building comes first in the list is then LoS to every UE,
+    even behind another building. (Their code follows the half-line from the BS through
+    the UE; with the UE on the ground and every building standing on it, the part beyond
+    the UE lies below ground and meets no building, so the segment gives the same answer.)
 
     Parameters
     ----------
@@ -63,6 +74,8 @@ def line_of_sight(
     bs_box, ue_box : ndarray of int, optional
         Building that each BS stands on / each UE stands in (-1: none); that building is
         ignored for that node's links (a rooftop BS's segment starts on its own roof).
+    first_hit : bool
+        Use the authors' first-building-in-list rule instead of the exact test.
 
     Returns
     -------
@@ -78,4 +91,8 @@ def line_of_sight(
     ue_box = np.full(len(ue_xyz), -1, np.int64) if ue_box is None else np.asarray(ue_box, np.int64)
     if bs_box.shape != (len(bs_xyz),) or ue_box.shape != (len(ue_xyz),):
         raise ValueError("bs_box and ue_box must hold one building index per BS / UE")
-    return _los_kernel(bs_xyz, ue_xyz, box_lo.reshape(-1, 3), box_hi.reshape(-1, 3), bs_box, ue_box)
+    for name, index in (("bs_box", bs_box), ("ue_box", ue_box)):
+        if index.size and (index.min() < -1 or index.max() >= len(box_lo)):
+            raise ValueError(f"{name} must hold building indices in [-1, {len(box_lo) - 1}]")
+    return _los_kernel(bs_xyz, ue_xyz, box_lo.reshape(-1, 3), box_hi.reshape(-1, 3), bs_box, ue_box,
+                       bool(first_hit))

@@ -17,6 +17,7 @@ __all__ = [
     "w_to_dbm",
     "noise_power_w",
     "sinr_matrix",
+    "sinr_kernel",
     "spectral_efficiency",
 ]
 
@@ -54,7 +55,8 @@ def noise_power_w(bandwidth_hz: float, noise_figure_db: float = 0.0) -> float:
 
 
 @njit(cache=True)
-def _sinr_kernel(gain, power_w, noise_w):
+def sinr_kernel(gain, power_w, noise_w):
+    """SINR of every (user, BS) pair (kernel of :func:`sinr_matrix`; trusts its inputs)."""
     n_users, n_bs = gain.shape
     sinr = np.empty((n_users, n_bs))
     for i in range(n_users):
@@ -92,7 +94,7 @@ def sinr_matrix(gain: np.ndarray, power_w: np.ndarray, noise_w: float) -> np.nda
     gain = as_float_array("gain", gain, ndim=2, strictly_positive=True)
     power_w = as_float_array("power_w", power_w, ndim=1, shape=(gain.shape[1],), min_value=0.0)
     noise_w = as_positive_scalar("noise_w", noise_w)
-    return _sinr_kernel(gain, power_w, noise_w)
+    return sinr_kernel(gain, power_w, noise_w)
 
 
 def spectral_efficiency(sinr: np.ndarray) -> np.ndarray:

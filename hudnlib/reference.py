@@ -16,6 +16,10 @@ __all__ = [
     "best_response_np",
     "price_association_np",
     "brute_force_association",
+    "authors_sinr_np",
+    "dual_log_association_np",
+    "first_pass_association_np",
+    "interference_weighted_power_np",
 ]
 
 
@@ -124,3 +128,47 @@ def brute_force_association(
         if value > best_haf:
             best, best_haf = assoc, value
     return best, float(best_haf)
+
+
+# Paper A, the authors' routines (twins of hudnlib.baselines.paper_a_authors' kernels),
+# written as whole-array updates in the authors' (BS, UE) orientation.
+
+
+def authors_sinr_np(gain: np.ndarray, power: np.ndarray, noise: float) -> np.ndarray:
+    """``calculatingRateSINR``'s SINR (+1e-16), (I, J), every BS interfering."""
+    rx = (gain * power).T  # (J, I)
+    return (rx / (rx.sum(axis=0) - rx + noise) + 1e-16).T
+
+
+def dual_log_association_np(c: np.ndarray, n_iter: int, step: float) -> np.ndarray:
+    """``max_utility_*``'s dual loop on utilities ``c`` (I, J)."""
+    cb = c.T  # (J, I)
+    mu = np.full(cb.shape[0], np.log(cb.shape[1]))
+    for _ in range(n_iter):
+        assoc = np.argmax(cb - mu[:, None], axis=0)
+        load = np.bincount(assoc, minlength=cb.shape[0])
+        mu = mu - step * (np.exp(mu - 1.0) - load)
+    return assoc
+
+
+def first_pass_association_np(value: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """First pass of ``maxEffectiveRate_*`` from the 0/1 matrix ``prior`` (I, J)."""
+    x, v = prior.T, value.T  # (J, I)
+    y = x.sum(axis=1, keepdims=True)
+    mu, beta = x / (1 + y), v / (1 + y)
+    return np.argmax(beta - np.sum(mu * beta, axis=1, keepdims=True), axis=0)
+
+
+def interference_weighted_power_np(
+    gain: np.ndarray, weight: np.ndarray, scale: float, power: np.ndarray, p_max: np.ndarray,
+    noise: float, n_iter: int,
+) -> np.ndarray:
+    """The authors' power update p_m = min(sum_k w_km / S1_m, p_max_m), ``n_iter`` times."""
+    g, w = gain.T, weight.T  # (J, I)
+    p = power.copy()
+    for _ in range(n_iter):
+        rx = g * p[:, None]
+        s = scale * w / (rx.sum(axis=0) - rx + noise)
+        s1 = np.sum(g * (s.sum(axis=0) - s), axis=1)
+        p = np.minimum(w.sum(axis=1) / s1, p_max)
+    return p

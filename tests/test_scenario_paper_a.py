@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,38 @@ def test_config_rejects_bad_values():
         HUDNConfig(small_height_m=-1.0)
     with pytest.raises(ValueError, match="path_loss_model"):
         HUDNConfig(path_loss_model="x")
+
+
+def test_first_hit_rule_exempts_the_own_building_only_when_it_comes_first():
+    # A rooftop BS on building 0; building 1 stands between it and the UE.
+    lo = np.array([[0.0, 0.0, 0.0], [30.0, 0.0, 0.0]])
+    hi = np.array([[10.0, 10.0, 30.0], [40.0, 10.0, 30.0]])
+    bs, ue = np.array([[5.0, 5.0, 30.0]]), np.array([[60.0, 5.0, 0.0]])
+    assert not line_of_sight(bs, ue, lo, hi, bs_box=np.array([0]))[0, 0]
+    assert line_of_sight(bs, ue, lo, hi, bs_box=np.array([0]), first_hit=True)[0, 0]
+    # own building second in the list: the blocking one is met first
+    assert not line_of_sight(bs, ue, lo[::-1], hi[::-1], bs_box=np.array([1]), first_hit=True)[0, 0]
+    with pytest.raises(ValueError, match="bs_box"):
+        line_of_sight(bs, ue, lo, hi, bs_box=np.array([2]))
+
+
+def test_first_hit_rule_only_turns_exact_nlos_into_los():
+    small = HUDNConfig(side_m=100.0, n_small=12, n_buildings=8, grid_step_m=4.0, n_active=10)
+    exact = build_radio_map(replace(small, bs_heights="authors"), np.random.default_rng(3))
+    first = build_radio_map(replace(small, bs_heights="authors", los_rule="first_hit"),
+                            np.random.default_rng(3))
+    np.testing.assert_array_equal(exact.bs_xyz, first.bs_xyz)
+    assert np.all(first.los | ~exact.los)  # every exact-LoS pair stays LoS
+
+
+def test_authors_heights_are_the_random_sites_shifted_by_five():
+    small = HUDNConfig(side_m=100.0, n_small=12, n_buildings=8, grid_step_m=4.0, n_active=10)
+    table = build_radio_map(small, np.random.default_rng(4))
+    authors = build_radio_map(replace(small, bs_heights="authors"), np.random.default_rng(4))
+    np.testing.assert_array_equal(authors.bs_xyz[:, :2], table.bs_xyz[:, :2])  # same positions
+    assert np.all(table.bs_xyz[:5, 2] == small.macro_height_m)
+    assert set(authors.bs_xyz[:, 2]) <= {small.small_height_m, small.building_height_m}
+    # small BS k carries the height of site k + 5: the table heights shifted by five
+    np.testing.assert_array_equal(authors.bs_xyz[5:-5, 2], table.bs_xyz[10:, 2])
+    with pytest.raises(ValueError, match="bs_heights"):
+        HUDNConfig(bs_heights="tall")

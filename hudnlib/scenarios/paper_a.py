@@ -4,15 +4,17 @@ What the paper states: a 200 m x 200 m urban area, 20 buildings of 20 x 20 x 30 
 BSs evenly deployed, 100 small BSs at random (on the roof when inside a building), UEs on a
 grid, Ka = 120 active per event, LoS/NLoS large-scale path loss (eq. 16) with
 ``D_L, D_NL = 10.38, 14.54`` and ``theta_L, theta_NL = 2.09, 3.75``, powers 50 / 20 dBm,
-20 MHz. From the authors' public code (see ``shared/spec/paperA.md``): macro BSs at the
+20 MHz. From the authors' public code (the book's appendix on paper A): macro BSs at the
 centre and at (L/4, L/4), (3L/4, L/4), (L/4, 3L/4), (3L/4, 3L/4); building corners on a
 lattice of step L/20, distinct in x and in y; small BSs more than ~9.9 m (squared distance
 > 98 m^2) from every BS placed before, at 30 m on a roof or 8 m elsewhere; UEs at height 0
 on a 1 m grid outside the buildings; path loss ``D + 20 theta log10(d_m)``; a UE-BS pair is
 an edge of the graph (a BS "detects" the UE) when its path loss is below 100 dB; events
 draw UEs detectable by at least two BSs. Our choices: macro BSs at 25 m; noise
--174 dBm/Hz over 20 MHz; the segment (not the half-line, as in the authors' code) decides
-LoS.
+-174 dBm/Hz over 20 MHz; an exact segment-box test decides LoS. The authors' BS heights
+(macros and a third of the small BSs take another BS's height) and their LoS rule (the
+first building in list order decides) are options: ``bs_heights="authors"``,
+``los_rule="first_hit"``.
 
 The radio map (every BS to every candidate position) is computed once per circumstance;
 every event reads its UEs' rows from it: the paper's "statistical channel information".
@@ -43,6 +45,14 @@ PATH_LOSS_CONSTANTS = {"los": (10.38, 2.09), "nlos": (14.54, 3.75)}
 
 PATH_LOSS_MODELS = ("authors", "3gpp")
 """How the constants are read: the authors' code, or 3GPP TR 36.828 (see path_loss_db)."""
+
+BS_HEIGHTS = ("table", "authors")
+"""BS heights: macros at ``macro_height_m``, small BSs at 30 m on a roof else 8 m ("table");
+or as the authors' code assigns them ("authors", see :func:`build_radio_map`)."""
+
+LOS_RULES = ("exact", "first_hit")
+"""LoS test: exact segment-box ("exact") or the authors' first-building rule
+(:func:`hudnlib.geometry.line_of_sight` with ``first_hit=True``)."""
 
 
 def path_loss_db(distance_m: np.ndarray, los: np.ndarray, model: str = "authors") -> np.ndarray:
@@ -93,6 +103,8 @@ class HUDNConfig:
     detection_loss_db: float = 100.0
     path_loss_model: str = "authors"
     n_active: int = 120
+    bs_heights: str = "table"
+    los_rule: str = "exact"
 
     def __post_init__(self) -> None:
         if not self.side_m > 0 or not self.grid_step_m > 0:
@@ -105,6 +117,10 @@ class HUDNConfig:
             raise ValueError("heights must be >= 0")
         if self.path_loss_model not in PATH_LOSS_MODELS:
             raise ValueError(f"path_loss_model must be one of {sorted(PATH_LOSS_MODELS)}")
+        if self.bs_heights not in BS_HEIGHTS:
+            raise ValueError(f"bs_heights must be one of {list(BS_HEIGHTS)}, got {self.bs_heights!r}")
+        if self.los_rule not in LOS_RULES:
+            raise ValueError(f"los_rule must be one of {list(LOS_RULES)}, got {self.los_rule!r}")
 
     def as_dict(self) -> dict:
         """Plain-dict form for provenance records."""
@@ -155,6 +171,13 @@ def _inside(boxes_lo: np.ndarray, boxes_hi: np.ndarray, xy: np.ndarray) -> np.nd
 def build_radio_map(config: HUDNConfig, rng: np.random.Generator) -> RadioMap:
     """Draw a circumstance (buildings, small BSs) and compute its radio map.
 
+    With ``config.bs_heights == "authors"`` the heights follow the authors' code
+    (``UDN_secnario.py``, ``loc_generate``): it draws ``n_small + 5`` random sites, gives each
+    the height of its spot (30 m on a roof, 8 m elsewhere), keeps the first ``n_small``
+    positions, and reads the heights from the list shifted by five: the macro BSs take the
+    heights of the first five random sites, and small BS ``k`` the height of site ``k + 5``.
+    Each BS's own building (exempt from its LoS test) is the one under its position.
+
     Parameters
     ----------
     config : HUDNConfig
@@ -174,7 +197,8 @@ def build_radio_map(config: HUDNConfig, rng: np.random.Generator) -> RadioMap:
     placed = [tuple(p) for p in macro]
     heights = [config.macro_height_m] * 5
     bs_box = [-1] * 5
-    while len(placed) < 5 + config.n_small:
+    authors = config.bs_heights == "authors"
+    while len(placed) < 5 + config.n_small + (5 if authors else 0):
         cand = rng.uniform(0.0, side, size=2)
         if np.min(np.sum((np.asarray(placed) - cand) ** 2, axis=1)) <= config.min_bs_distance_sq_m2:
             continue
@@ -182,6 +206,10 @@ def build_radio_map(config: HUDNConfig, rng: np.random.Generator) -> RadioMap:
         placed.append(tuple(cand))
         heights.append(config.building_height_m if box >= 0 else config.small_height_m)
         bs_box.append(box)
+    if authors:
+        placed = placed[: 5 + config.n_small]
+        heights = heights[5:]
+        bs_box = [int(b) for b in _inside(box_lo, box_hi, np.asarray(placed))]
     bs_xyz = np.column_stack([np.asarray(placed), heights])
     grid = np.arange(0.0, side, config.grid_step_m)
     xy = np.stack(np.meshgrid(grid, grid, indexing="ij"), axis=-1).reshape(-1, 2)
@@ -198,7 +226,8 @@ def build_radio_map(config: HUDNConfig, rng: np.random.Generator) -> RadioMap:
 
 
 def _links(config, bs_xyz, bs_box, box_lo, box_hi, ue_xyz):
-    los = line_of_sight(bs_xyz, ue_xyz, box_lo, box_hi, bs_box).T
+    los = line_of_sight(bs_xyz, ue_xyz, box_lo, box_hi, bs_box,
+                        first_hit=config.los_rule == "first_hit").T
     distance = np.sqrt(np.sum((ue_xyz[:, None, :] - bs_xyz[None, :, :]) ** 2, axis=-1))
     return path_loss_db(np.maximum(distance, 1.0), los, config.path_loss_model), los
 
