@@ -13,12 +13,14 @@ export PYTHONHASHSEED := 0
 # pip's extra local indexes print one warning per package: keep the log readable.
 QUIET := 2> >(grep -v "^WARNING: Location" >&2)
 
-.PHONY: help install test bench book clean
+.PHONY: help install test bench book check-book reproduce clean
 
 help:
 	@echo "make book   - install (first time) and build the executed book into book/_build/html"
 	@echo "make test   - install (first time) and run the test suite"
 	@echo "make bench  - time every kernel against its plain-NumPy twin, whole methods, GNN steps"
+	@echo "make check-book - build the book, then screenshot every page (headless Chromium) into book/_build/screenshots"
+	@echo "make reproduce  - recompute every stored result (quick and full scale), the scorecard, then the book"
 	@echo "make clean  - remove the build, caches and the virtual environment"
 
 $(BIN)/python:
@@ -34,7 +36,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 install: $(VENV)/.installed
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 
 bench: install
 	$(BIN)/python benchmarks/bench_kernels.py
@@ -52,6 +54,28 @@ book: install
 	env -u MPLBACKEND $(BIN)/jupyter-book build book --warningiserror --keep-going --path-output book
 	@echo "$(SOURCE_HASH)" > book/_build/.source_hash
 	@echo "book: $(CURDIR)/book/_build/html/index.html"
+
+# Every registered experiment at both scales, in registry order (GRL checkpoints are reused
+# when present: delete data/checkpoints/*.pt first to retrain them too), then the book.
+reproduce: install
+	@for name in $$($(BIN)/python -m hudnlib list | awk '{print $$1}'); do \
+		for scale in quick full; do \
+			$(BIN)/python -m hudnlib run $$name --scale $$scale --recompute --workers 2 || exit 1; \
+		done; \
+	done
+	$(MAKE) book
+
+# Full-page screenshots of every built page, for people to look at (needs Debian's chromium).
+check-book: book
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@mkdir -p book/_build/screenshots
+	@for page in $$(cd book/_build/html && find . -name '*.html' -not -path './_*' | sort); do \
+		out=book/_build/screenshots/$$(echo $$page | sed 's|^\./||; s|/|_|g; s|\.html$$|.png|'); \
+		chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+			--disable-background-networking --disable-component-update --disable-sync \
+			--hide-scrollbars --window-size=1280,9000 --screenshot=$$out \
+			file://$(CURDIR)/book/_build/html/$$page >/dev/null 2>&1 && echo "$$out"; \
+	done
 
 clean:
 	rm -rf book/_build .numba_cache .pytest_cache $(VENV) *.egg-info

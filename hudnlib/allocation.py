@@ -245,7 +245,9 @@ def allocate_bandwidth(
         Serving BS of each user. A BS nobody chose simply allocates nothing.
     bandwidth : float
         ``B`` in the rate unit wanted (1.0 gives rates in bit/s/Hz; 20.0 gives Mbit/s for a
-        20 MHz band). The optimal fractions do not depend on it; the utilities do.
+        20 MHz band). The split depends on it when a BS's users have different alphas: the
+        marginal utility ``(B c)^(1 - alpha) y^(-alpha)`` scales by ``B^(1 - alpha_i)``, a
+        different factor for each user (with equal alphas the common factor cancels).
 
     Returns
     -------

@@ -72,20 +72,31 @@ METHOD_STYLE = {
 GROUP_METRICS = (
     ("sum_rate", "Sum-rate [bit/s/Hz]", 1),
     ("pf", "Proportional fairness (sum log r)", 2),
-    ("latency", "Average latency (mean 1/r) [s·Hz/bit]", 3),
+    ("latency_served", "Average latency (mean 1/r) [s·Hz/bit]\nover users not starved", 3),
     ("min_rate", "Min-rate [bit/s/Hz]", 4),
 )
 """Per-group metrics of Figs 5, 7 and 9: column, axis label, and the group each targets."""
 
 
+def _symlog_if_outlier(ax: plt.Axes, values: np.ndarray) -> None:
+    """Use a symmetric-log y axis when one value dwarfs the others (10x their median size),
+    so an outlier method does not flatten the rest."""
+    size = np.abs(values[np.isfinite(values)])
+    if size.size and size.max() > 10 * np.median(size):
+        ax.set_yscale("symlog", linthresh=max(float(np.median(size)), 1e-3))
+        ax.set_ylabel(ax.get_ylabel() + " (symlog)")
+
+
 def plot_users(table: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
-    """Figs 4/6 of paper B: mean HAF against the number of users, one line per method."""
+    """Figs 4/6 of paper B: mean HAF against the number of users, one line per method
+    (symlog axis when one method is an outlier)."""
     for method, row in table.iterrows():
         ax.plot(row.index, row.values, label=method, **METHOD_STYLE[method])
     ax.set_xlabel("Number of users")
     ax.set_ylabel("HAF (mean over samples)")
+    _symlog_if_outlier(ax, table.to_numpy().ravel())
     ax.set_title(title)
-    ax.legend()
+    ax.legend(fontsize=8)
     return ax
 
 
@@ -93,7 +104,10 @@ def plot_group_metrics(table: pd.DataFrame, axes, methods) -> None:
     """Figs 5/7/9 of paper B: one panel per metric, grouped bars (method) per user group.
 
     The group a metric targets (sum-rate: group 1, ..., min-rate: group 4) is drawn solid;
-    the other groups are drawn faint, as the paper highlights the target group.
+    the other groups are drawn faint, as the paper highlights the target group. Latency is
+    averaged over the users that are not starved, and the number of starved users (summed
+    over the drops) is written above the bar instead of a bar of 1/rate; a panel whose
+    values span decades gets a log axis.
     """
     width = 0.8 / len(methods)
     for ax, (column, label, target) in zip(axes, GROUP_METRICS):
@@ -104,10 +118,18 @@ def plot_group_metrics(table: pd.DataFrame, axes, methods) -> None:
             bars = ax.bar(x, part[column], width, label=method, color=METHOD_STYLE[method]["color"])
             for bar, a in zip(bars, alphas):
                 bar.set_alpha(a)
+            if column == "latency_served" and "starved" in part:
+                for xi, y, n in zip(x, part[column], part["starved"]):
+                    if n:
+                        ax.annotate(f"{int(n)}", (xi, y), ha="center", va="bottom", fontsize=6, rotation=90)
+        values = table.loc[table["method"].isin(methods), column].to_numpy(dtype=float)
+        positive = values[np.isfinite(values) & (values > 0)]
+        if positive.size == values.size and positive.size and positive.max() > 100 * positive.min():
+            ax.set_yscale("log")
         ax.set_xticks([1, 2, 3, 4], [f"group {g}" + (" (target)" if g == target else "") for g in (1, 2, 3, 4)],
                       fontsize=8)
-        ax.set_ylabel(label)
-    axes[0].legend(fontsize=8)
+        ax.set_ylabel(label, fontsize=8)
+    axes[0].legend(fontsize=7)
 
 
 def plot_slots(table: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hudnlib.validation import as_float_array, as_positive_scalar
+from hudnlib.validation import as_float_array, as_mask, as_positive_scalar
 
 __all__ = [
     "dbm_to_w",
@@ -18,6 +18,8 @@ __all__ = [
     "noise_power_w",
     "sinr_matrix",
     "sinr_kernel",
+    "cluster_sinr_kernel",
+    "cluster_interference",
     "spectral_efficiency",
 ]
 
@@ -71,11 +73,60 @@ def sinr_kernel(gain, power_w, noise_w):
     return sinr
 
 
-def sinr_matrix(gain: np.ndarray, power_w: np.ndarray, noise_w: float) -> np.ndarray:
+@njit(cache=True)
+def cluster_sinr_kernel(gain, power_w, noise_w, interferes):
+    """SINR when only the BSs ``k`` with ``interferes[j, k]`` interfere on BS ``j`` (kernel)."""
+    n_users, n_bs = gain.shape
+    sinr = np.empty((n_users, n_bs))
+    for i in range(n_users):
+        for j in range(n_bs):
+            total = noise_w
+            for k in range(n_bs):
+                if k != j and interferes[j, k]:
+                    total += power_w[k] * gain[i, k]
+            sinr[i, j] = power_w[j] * gain[i, j] / total
+    return sinr
+
+
+def cluster_interference(cluster: np.ndarray) -> np.ndarray:
+    """Which BS interferes on which: ``interferes[j, k]`` when BSs ``j`` and ``k`` share a
+    cluster; a BS of cluster -1 (an overlay, e.g. a co-channel macro) shares every cluster.
+
+    Parameters
+    ----------
+    cluster : ndarray of int, shape (J,)
+        Cluster of each BS, >= -1.
+
+    Returns
+    -------
+    ndarray of bool, shape (J, J)
+    """
+    cluster = np.asarray(cluster)
+    if cluster.ndim != 1 or not np.issubdtype(cluster.dtype, np.integer) or np.any(cluster < -1):
+        raise ValueError(f"cluster must be a 1-D array of integers >= -1, got {cluster!r}")
+    same = cluster[:, None] == cluster[None, :]
+    overlay = (cluster[:, None] == -1) | (cluster[None, :] == -1)
+    return same | overlay
+
+
+def sinr_matrix(
+    gain: np.ndarray, power_w: np.ndarray, noise_w: float, interferes: np.ndarray | None = None,
+) -> np.ndarray:
     """SINR of every user on every BS when all BSs transmit at once.
 
     Implements eq. (4) of paper B and eq. (1) of paper A:
-    ``SINR_ij = p_j g_ij / (sum_{k != j} p_k g_ik + sigma^2)``.
+    ``SINR_ij = p_j g_ij / (sum_{k != j} p_k g_ik + sigma^2)``. With ``interferes`` (J, J)
+    only the BSs ``k`` with ``interferes[j, k]`` count in the sum (e.g. paper B's "negligible
+    inter-cluster interference", see :func:`cluster_interference`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gain = np.array([[1e-9, 1e-10, 1e-10]])
+    >>> round(float(sinr_matrix(gain, np.ones(3), 1e-12)[0, 0]), 6)  # both others interfere
+    4.975124
+    >>> round(float(sinr_matrix(gain, np.ones(3), 1e-12, cluster_interference(np.array([0, 0, 1])))[0, 0]), 6)
+    9.90099
 
     Parameters
     ----------
@@ -94,7 +145,10 @@ def sinr_matrix(gain: np.ndarray, power_w: np.ndarray, noise_w: float) -> np.nda
     gain = as_float_array("gain", gain, ndim=2, strictly_positive=True)
     power_w = as_float_array("power_w", power_w, ndim=1, shape=(gain.shape[1],), min_value=0.0)
     noise_w = as_positive_scalar("noise_w", noise_w)
-    return sinr_kernel(gain, power_w, noise_w)
+    if interferes is None:
+        return sinr_kernel(gain, power_w, noise_w)
+    interferes = as_mask("interferes", interferes, (gain.shape[1], gain.shape[1]))
+    return cluster_sinr_kernel(gain, power_w, noise_w, interferes)
 
 
 def spectral_efficiency(sinr: np.ndarray) -> np.ndarray:

@@ -30,13 +30,13 @@ def verdict_box(title: str, lines: Iterable[str], worst: str = "partly") -> Mark
     title : str
         One line: the verdict itself.
     lines : iterable of str
-        Bullet points (already computed numbers, formatted).
+        Bullet points (already computed numbers, formatted); empty strings are skipped.
     worst : {"reproduced", "partly", "not reproduced"}
         Colours the box.
     """
     if worst not in _ADMONITION:
         raise ValueError(f"worst must be one of {list(_ADMONITION)}, got {worst!r}")
-    body = "\n".join(f"- {line}" for line in lines)
+    body = "\n".join(f"- {line}" for line in lines if line)
     return Markdown(f":::{{admonition}} {title}\n:class: {_ADMONITION[worst]}\n{body}\n:::\n")
 
 

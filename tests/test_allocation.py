@@ -113,3 +113,16 @@ def test_bad_input():
         allocate_cell_bandwidth(np.array([]), np.array([]))
     with pytest.raises(ValueError, match="bandwidth"):
         allocate_bandwidth(se, np.ones(3), np.zeros(3, int), bandwidth=0.0)
+
+
+def test_the_split_depends_on_the_rate_unit_only_for_mixed_alphas():
+    from hudnlib.allocation import allocate_bandwidth
+
+    rng = np.random.default_rng(3)
+    se = np.exp(rng.uniform(-1, 2, (6, 1)))
+    assoc = np.zeros(6, int)
+    mixed, equal = np.array([0.3, 0.8, 1.0, 2.0, 3.0, 4.5]), np.full(6, 2.0)
+    one, twenty = (allocate_bandwidth(se, mixed, assoc, b).fraction for b in (1.0, 20.0))
+    assert np.max(np.abs(one - twenty)) > 1e-2
+    one, twenty = (allocate_bandwidth(se, equal, assoc, b).fraction for b in (1.0, 20.0))
+    np.testing.assert_allclose(one, twenty, atol=1e-10)

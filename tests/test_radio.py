@@ -78,3 +78,18 @@ def test_spectral_efficiency_rejects_negative_sinr():
         spectral_efficiency(np.array([1.0, -0.5]))
     with pytest.raises(ValueError, match="bandwidth_hz"):
         noise_power_w(-1.0)
+
+
+def test_cluster_sinr_equals_a_hand_computed_value():
+    from hudnlib.radio import cluster_interference
+
+    # BSs 0, 1 in cluster 0; BS 2 in cluster 1; BS 3 a macro overlaying both (cluster -1)
+    gain = np.array([[1e-9, 2e-10, 5e-10, 1e-10]])
+    power = np.array([1.0, 1.0, 2.0, 4.0])
+    noise = 1e-12
+    sinr = sinr_matrix(gain, power, noise, cluster_interference(np.array([0, 0, 1, -1])))
+    assert sinr[0, 0] == pytest.approx(1e-9 / (2e-10 + 4e-10 + 1e-12))      # BS 1 and the macro
+    assert sinr[0, 2] == pytest.approx(1e-9 / (4e-10 + 1e-12))              # the macro only
+    assert sinr[0, 3] == pytest.approx(4e-10 / (1e-9 + 2e-10 + 1e-9 + 1e-12))  # every small BS
+    with pytest.raises(ValueError, match="interferes"):
+        sinr_matrix(gain, power, noise, np.full((4, 4), 0.5))

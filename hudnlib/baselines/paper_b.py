@@ -9,8 +9,11 @@ Reconstruction (see the book):
   Algorithm-1 bandwidth) as if every user had the same alpha (1, 0.5, 3 and 2), and are then
   scored with the users' real alphas. AF-High uses 3, not the spec's guess of 2: with 2 it
   would be the same algorithm as Min-Latency (the sum of ``1/r`` is the alpha = 2 utility).
-- **2RS** starts from the HAF pricing solution; **GA** seeds one individual with the Max-SINR
-  association and draws the other 59 uniformly.
+- **2RS** starts from the HAF pricing solution and moves one user at a time (the paper's
+  2-distance ring; two-user swaps are an option); **GA** draws its population uniformly
+  (seeding it with the Max-SINR association is an option).
+- The homogeneous baselines may also split the bandwidth with the users' real alphas
+  (``split="real"``); which one the paper ran is unstated.
 """
 
 from __future__ import annotations
@@ -98,16 +101,22 @@ def max_sinr(
 def homogeneous_pricing(
     spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
     bandwidth: float = 1.0, *, assumed_alpha: float, n_iter: int = 300,
-    initial_price: float | np.ndarray | None = None,
+    initial_price: float | np.ndarray | None = None, split: str = "assumed",
 ) -> Solution:
     """Pricing for homogeneous alpha-fairness (every user given ``assumed_alpha``).
 
-    The association and the bandwidth split both come from the homogeneous problem; the
-    rates are then scored with the users' real alphas.
+    The association comes from the homogeneous problem; the bandwidth split too
+    (``split="assumed"``) or from Algorithm 1 with the users' real alphas (``split="real"``).
+    The rates are scored with the users' real alphas.
     """
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     assumed = as_alpha("assumed_alpha", np.full_like(alpha, assumed_alpha), alpha.size)
+    if split not in ("assumed", "real"):
+        raise ValueError(f"split must be 'assumed' or 'real', got {split!r}")
     result = price_association(se, assumed, bandwidth, n_iter=n_iter, initial_price=initial_price)
+    if split == "real":
+        return _solution(se, alpha, result.association, bandwidth, assumed_alpha=float(assumed_alpha),
+                         prices=result.prices)
     own = result.allocation
     scored = Allocation(own.fraction, own.rate, _utility_vector(own.rate, alpha),
                         own.log_multiplier, own.residual, own.iterations)
@@ -117,10 +126,15 @@ def homogeneous_pricing(
 
 def two_ring_search(
     spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
-    bandwidth: float = 1.0, *, start: np.ndarray | None = None, swaps: bool = True,
+    bandwidth: float = 1.0, *, start: np.ndarray | None = None, swaps: bool = False,
     max_moves: int = 10_000,
 ) -> Solution:
-    """2RS: best-improvement local search from ``start`` (default: the HAF pricing result)."""
+    """2RS: best-improvement local search from ``start`` (default: the HAF pricing result).
+
+    The neighbourhood is the paper's 2-distance ring, every single-user reassignment
+    (Hamming distance 2 in the binary association); ``swaps=True`` adds two-user swaps
+    (distance 4; ours, not the paper's).
+    """
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     max_moves = as_count("max_moves", max_moves)
     if start is None:
@@ -135,9 +149,13 @@ def two_ring_search(
 def genetic_association(
     spectral_efficiency: np.ndarray, alpha: np.ndarray, rng: np.random.Generator,
     bandwidth: float = 1.0, *, population: int = 60, parents: int = 10,
-    mutation_prob: float = 0.01, generations: int = 300,
+    mutation_prob: float = 0.01, generations: int = 300, seeded: bool = False,
 ) -> Solution:
-    """GA over associations (paper: 60 individuals, 10 parents, 1% mutation, 300 generations)."""
+    """GA over associations (paper: 60 individuals, 10 parents, 1% mutation, 300 generations).
+
+    The initial population is uniform; ``seeded=True`` puts the Max-SINR association in it
+    (ours, not the paper's).
+    """
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     rng = as_generator("rng", rng)
     population, parents = as_count("population", population, 1), as_count("parents", parents, 1)
@@ -147,7 +165,8 @@ def genetic_association(
     if not 0.0 <= mutation_prob <= 1.0:
         raise ValueError(f"mutation_prob must be in [0, 1], got {mutation_prob}")
     initial = rng.integers(0, se.shape[1], size=(population, se.shape[0]))
-    initial[0] = np.argmax(se, axis=1)
+    if seeded:
+        initial[0] = np.argmax(se, axis=1)
     best, _, history = genetic_kernel(
         np.log(bandwidth * se), alpha, initial, parents, mutation_prob, generations, rng
     )

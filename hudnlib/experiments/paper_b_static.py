@@ -22,6 +22,7 @@ from hudnlib.scenarios.paper_b import (
     ALPHA_GROUPS,
     HIGH_FAIRNESS,
     LOW_FAIRNESS,
+    NETWORKS,
     HetNetConfig,
     draw_alphas,
     spectral_efficiency_of,
@@ -77,6 +78,15 @@ class StaticConfig:
         Receiver noise figure (0 dB: our reading of "-174 dBm/Hz").
     alpha_groups : tuple of (float, float)
         Alpha interval of each group.
+    network : {"all", "clusters", "separate macro"}
+        Who interferes with whom (:func:`hudnlib.scenarios.paper_b.bs_clusters`).
+    homogeneous_split : {"assumed", "real"}
+        PF, AF-Low, AF-High, Min-Latency split the bandwidth with their assumed alpha or
+        with the users' real alphas.
+    two_ring_swaps : bool
+        2RS also tries two-user swaps (ours; the paper's ring is single moves).
+    ga_seeded : bool
+        GA's population holds the Max-SINR association (ours; the paper's is uniform).
     """
 
     samples: int
@@ -90,8 +100,16 @@ class StaticConfig:
     bandwidth: float = 1.0
     noise_figure_db: float = 0.0
     alpha_groups: tuple[tuple[float, float], ...] = ALPHA_GROUPS
+    network: str = "all"
+    homogeneous_split: str = "assumed"
+    two_ring_swaps: bool = False
+    ga_seeded: bool = False
 
     def __post_init__(self) -> None:
+        if self.network not in NETWORKS:
+            raise ValueError(f"network must be one of {list(NETWORKS)}, got {self.network!r}")
+        if self.homogeneous_split not in ("assumed", "real"):
+            raise ValueError(f"homogeneous_split must be 'assumed' or 'real', got {self.homogeneous_split!r}")
         if self.samples < 1:
             raise ValueError(f"samples must be >= 1, got {self.samples}")
         if self.fairness not in RATIOS:
@@ -109,14 +127,24 @@ def prepare_channels(config) -> dict:
     return {"gain": channels.gain, "power_dbm": channels.power_dbm}
 
 
-def group_metrics(rate: np.ndarray, utility: np.ndarray, group: np.ndarray, n_groups: int = 4) -> list[dict]:
-    """HAF, sum-rate, PF (sum log r), average latency (mean 1/r) and min-rate per group.
+STARVED_SHARE = 1e-3
+"""A user is starved when its rate is below this share of its drop's median rate."""
+
+
+def group_metrics(rate: np.ndarray, utility: np.ndarray, group: np.ndarray, alpha: np.ndarray,
+                  n_groups: int = 4) -> list[dict]:
+    """HAF, sum-rate, PF (sum log r), average latency (mean 1/r; and over the users that are
+    not starved), min-rate, starved users and the alpha-only term ``sum 1/(1 - alpha)`` per
+    group.
 
     Group -1 is all users. An empty group has HAF, sum-rate and PF 0 and undefined (NaN)
-    latency and min-rate.
+    latency and min-rate. ``alpha_term`` is the part of the HAF that depends on the alphas
+    alone (``r^(1-a)/(1-a) = 1/(1-a) + log r + ...`` near ``a = 1``): common to every method.
     """
     rows = []
+    starved = rate < STARVED_SHARE * np.median(rate)
     with np.errstate(divide="ignore", over="ignore"):  # a starved user has latency inf
+        term = np.where(alpha != 1.0, 1.0 / (1.0 - alpha), 0.0)
         for g in range(-1, n_groups):
             sel = np.ones_like(group, dtype=bool) if g < 0 else group == g
             r = rate[sel]
@@ -124,9 +152,28 @@ def group_metrics(rate: np.ndarray, utility: np.ndarray, group: np.ndarray, n_gr
                 "group": g, "users": int(sel.sum()), "haf": float(utility[sel].sum()),
                 "sum_rate": float(r.sum()), "pf": float(np.log(r).sum()),
                 "latency": float(np.mean(1.0 / r)) if r.size else np.nan,
+                "latency_served": float(np.mean(1.0 / r[~starved[sel]])) if (~starved[sel]).any() else np.nan,
                 "min_rate": float(r.min()) if r.size else np.nan,
+                "starved": int(starved[sel].sum()), "alpha_term": float(term[sel].sum()),
             })
     return rows
+
+
+HOMOGENEOUS = ("PF", "AF-Low", "AF-High", "Min-Latency")
+
+
+def method_kwargs(name: str, config: StaticConfig) -> dict:
+    """Keyword arguments of method ``name`` under the config's reading."""
+    kwargs = {"bandwidth": config.bandwidth}
+    if name == "Ours" or name in HOMOGENEOUS:
+        kwargs["n_iter"] = config.n_iter
+    if name in HOMOGENEOUS:
+        kwargs["split"] = config.homogeneous_split
+    elif name == "GA":
+        kwargs.update(generations=config.ga_generations, seeded=config.ga_seeded)
+    elif name == "2RS":
+        kwargs["swaps"] = config.two_ring_swaps
+    return kwargs
 
 
 def run_static_samples(config: StaticConfig, indices: np.ndarray, inputs: dict) -> pd.DataFrame:
@@ -139,24 +186,20 @@ def run_static_samples(config: StaticConfig, indices: np.ndarray, inputs: dict) 
                                            RATIOS[config.fairness], config.alpha_groups)
         for n in config.n_users:
             se = spectral_efficiency_of(scenario, inputs["gain"][local][:n], inputs["power_dbm"][local],
-                                        config.noise_figure_db)
+                                        config.noise_figure_db, config.network)
             alpha, group = alpha_all[:n], group_all[:n]
             start_2rs = None
             for m, name in enumerate(config.methods):
                 rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(int(k), n, m)))
-                kwargs = {"bandwidth": config.bandwidth}
-                if name in ("Ours", "PF", "AF-Low", "AF-High", "Min-Latency"):
-                    kwargs["n_iter"] = config.n_iter
-                elif name == "GA":
-                    kwargs["generations"] = config.ga_generations
-                elif name == "2RS" and start_2rs is not None:
+                kwargs = method_kwargs(name, config)
+                if name == "2RS" and start_2rs is not None:
                     kwargs["start"] = start_2rs
                 t0 = time.perf_counter()
                 solution = METHODS[name](se, alpha, rng, **kwargs)
                 seconds = time.perf_counter() - t0
                 if name == "Ours":
                     start_2rs = solution.association
-                for row in group_metrics(solution.allocation.rate, solution.allocation.utility, group):
+                for row in group_metrics(solution.allocation.rate, solution.allocation.utility, group, alpha):
                     rows.append({"sample": int(k), "n_users": n, "method": name, **row, "seconds": seconds})
     return pd.DataFrame(rows)
 
@@ -232,9 +275,12 @@ def claims_table(frame: pd.DataFrame, config: StaticConfig) -> pd.DataFrame:
 
 
 def metric_table(frame: pd.DataFrame, config: StaticConfig) -> pd.DataFrame:
-    """Figs 5/7: mean of each per-group metric, per method and group (groups 1-4)."""
+    """Figs 5/7: mean of each per-group metric, per method and group (groups 1-4), and the
+    number of starved users summed over the drops."""
     part = frame[(frame["n_users"] == config.n_users[0]) & (frame["group"] >= 0)]
-    table = part.groupby(["method", "group"])[["sum_rate", "pf", "latency", "min_rate"]].mean()
+    table = part.groupby(["method", "group"]).agg(
+        sum_rate=("sum_rate", "mean"), pf=("pf", "mean"), latency=("latency", "mean"),
+        latency_served=("latency_served", "mean"), min_rate=("min_rate", "mean"), starved=("starved", "sum"))
     return table.reset_index().assign(group=lambda f: f["group"] + 1)
 
 

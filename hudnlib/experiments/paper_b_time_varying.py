@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.baselines.paper_b import METHODS, two_ring_search
-from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, group_metrics, prepare_channels
+from hudnlib.experiments.paper_b_static import DROP_USERS, HOMOGENEOUS, RATIOS, group_metrics, prepare_channels
 from hudnlib.experiments.registry import Experiment, register
-from hudnlib.scenarios.paper_b import HetNetConfig, draw_alphas, spectral_efficiency_of
+from hudnlib.scenarios.paper_b import ALPHA_GROUPS, HetNetConfig, draw_alphas, spectral_efficiency_of
 
 __all__ = ["TimeVaryingConfig", "gauss_markov_fading", "slot_table", "slot_summary", "metric_table_tv"]
 
@@ -44,6 +44,8 @@ class TimeVaryingConfig:
         Pricing iterations per slot (guess).
     methods : tuple of str
         Ours, Max-SINR, the pricing baselines the paper draws, and 2RS.
+    network, homogeneous_split, alpha_groups :
+        The reading, as in ``StaticConfig``.
     """
 
     samples: int
@@ -56,6 +58,9 @@ class TimeVaryingConfig:
     iters_per_slot: int = 10
     methods: tuple[str, ...] = ("Ours", "Max-SINR", "PF", "AF-High", "Min-Latency", "2RS")
     bandwidth: float = 1.0
+    network: str = "all"
+    homogeneous_split: str = "assumed"
+    alpha_groups: tuple[tuple[float, float], ...] = ALPHA_GROUPS
 
     def __post_init__(self) -> None:
         if self.samples < 1 or self.slots < 1 or self.iters_per_slot < 1:
@@ -94,7 +99,8 @@ def run_tv_samples(config: TimeVaryingConfig, indices: np.ndarray, inputs: dict)
     for local, k in enumerate(indices):
         seq = np.random.SeedSequence(config.seed, spawn_key=(int(k),))
         alpha_seq, *fading_seqs = seq.spawn(1 + len(config.rhos))
-        alpha_all, group_all = draw_alphas(np.random.default_rng(alpha_seq), DROP_USERS, RATIOS[config.fairness])
+        alpha_all, group_all = draw_alphas(np.random.default_rng(alpha_seq), DROP_USERS, RATIOS[config.fairness],
+                                           config.alpha_groups)
         alpha, group = alpha_all[:n], group_all[:n]
         gain = inputs["gain"][local][:n]
         for rho, fseq in zip(config.rhos, fading_seqs):
@@ -102,12 +108,14 @@ def run_tv_samples(config: TimeVaryingConfig, indices: np.ndarray, inputs: dict)
             prices: dict[str, np.ndarray | None] = {m: None for m in PRICING}
             previous = None
             for t in range(config.slots):
-                se = spectral_efficiency_of(scenario, gain * fading[t], inputs["power_dbm"][local])
+                se = spectral_efficiency_of(scenario, gain * fading[t], inputs["power_dbm"][local],
+                                            network=config.network)
                 solutions = {}
                 for name in config.methods:
                     if name in PRICING:
-                        sol = METHODS[name](se, alpha, None, config.bandwidth,
-                                            n_iter=config.iters_per_slot, initial_price=prices[name])
+                        split = {"split": config.homogeneous_split} if name in HOMOGENEOUS else {}
+                        sol = METHODS[name](se, alpha, None, config.bandwidth, n_iter=config.iters_per_slot,
+                                            initial_price=prices[name], **split)
                         prices[name] = sol.diagnostics["prices"]
                     elif name == "2RS":
                         start = previous if previous is not None else solutions.get("Ours")
@@ -117,7 +125,7 @@ def run_tv_samples(config: TimeVaryingConfig, indices: np.ndarray, inputs: dict)
                     else:
                         sol = METHODS[name](se, alpha, None, config.bandwidth)
                     solutions[name] = sol
-                    for row in group_metrics(sol.allocation.rate, sol.allocation.utility, group):
+                    for row in group_metrics(sol.allocation.rate, sol.allocation.utility, group, alpha):
                         rows.append({"sample": int(k), "rho": rho, "slot": t, "method": name, **row})
     return pd.DataFrame(rows)
 
@@ -131,7 +139,9 @@ def slot_table(frame: pd.DataFrame, config: TimeVaryingConfig) -> pd.DataFrame:
 def metric_table_tv(frame: pd.DataFrame, config: TimeVaryingConfig) -> pd.DataFrame:
     """Fig. 9: per-group metrics averaged over samples and slots, per correlation and method."""
     part = frame[frame["group"] >= 0]
-    table = part.groupby(["rho", "method", "group"])[["sum_rate", "pf", "latency", "min_rate"]].mean()
+    table = part.groupby(["rho", "method", "group"]).agg(
+        sum_rate=("sum_rate", "mean"), pf=("pf", "mean"), latency=("latency", "mean"),
+        latency_served=("latency_served", "mean"), min_rate=("min_rate", "mean"), starved=("starved", "sum"))
     return table.reset_index().assign(group=lambda f: f["group"] + 1)
 
 

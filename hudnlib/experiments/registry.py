@@ -19,6 +19,8 @@ EXPERIMENT_MODULES = (
     "hudnlib.experiments.paper_b_convergence",
     "hudnlib.experiments.paper_b_static",
     "hudnlib.experiments.paper_b_time_varying",
+    "hudnlib.experiments.paper_b_readings",
+    "hudnlib.experiments.paper_b_selected",
     "hudnlib.experiments.paper_a_baselines",
     "hudnlib.experiments.paper_a_gnn",
 )

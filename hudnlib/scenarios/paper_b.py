@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from hudnlib.radio import dbm_to_w, noise_power_w, sinr_matrix, spectral_efficiency
+from hudnlib.radio import cluster_interference, dbm_to_w, noise_power_w, sinr_matrix, spectral_efficiency
 
 __all__ = [
     "HetNetConfig",
@@ -30,7 +30,12 @@ __all__ = [
     "draw_alphas",
     "sionna_gains",
     "spectral_efficiency_of",
+    "NETWORKS",
+    "bs_clusters",
 ]
+
+NETWORKS = ("all", "clusters", "separate macro")
+"""Readings of who interferes with whom (see :func:`bs_clusters`)."""
 
 ALPHA_GROUPS = ((0.01, 0.5), (0.5, 1.5), (1.5, 2.5), (2.5, 5.0))
 """Alpha interval of each user group (guess; the paper's numbers were lost)."""
@@ -272,9 +277,36 @@ def sionna_gains(
     return gains
 
 
+def bs_clusters(config: HetNetConfig, network: str) -> np.ndarray | None:
+    """Cluster of each BS under a reading of paper B's "the number of the small cell
+    clusters is assumed to be 3, where the inter-cluster interference is negligibly small
+    compared to intra-cluster interference".
+
+    - ``"all"``: no clusters, every BS interferes with every user (returns ``None``).
+    - ``"clusters"``: small BS ``k`` belongs to cluster ``k mod n_clusters`` (as dropped by
+      :func:`draw_topology`); small BSs of different clusters do not interfere; the macro BS
+      shares the carrier with every cluster (3GPP small-cell scenario 1, co-channel), so it
+      interferes with, and is interfered by, every small BS (cluster -1: an overlay).
+    - ``"separate macro"``: as ``"clusters"``, but the macro BSs form a cluster of their
+      own: no interference between the macro and the small cells (as if the clusters'
+      "negligible inter-cluster interference" extended to the macro layer).
+    """
+    if network not in NETWORKS:
+        raise ValueError(f"network must be one of {list(NETWORKS)}, got {network!r}")
+    if network == "all":
+        return None
+    small = np.arange(config.n_small) % config.n_clusters
+    macro = -1 if network == "clusters" else config.n_clusters
+    return np.r_[np.full(config.n_macro, macro), small].astype(np.int64)
+
+
 def spectral_efficiency_of(
-    config: HetNetConfig, gain: np.ndarray, power_dbm: np.ndarray, noise_figure_db: float = 0.0
+    config: HetNetConfig, gain: np.ndarray, power_dbm: np.ndarray, noise_figure_db: float = 0.0,
+    network: str = "all",
 ) -> np.ndarray:
-    """``c_ij = log2(1 + SINR_ij)`` of one drop with every BS at its power over the whole band."""
+    """``c_ij = log2(1 + SINR_ij)`` of one drop with every BS at its power over the whole band,
+    interference as the ``network`` reading says (:func:`bs_clusters`)."""
     noise = noise_power_w(config.bandwidth_hz, noise_figure_db)
-    return spectral_efficiency(sinr_matrix(gain, dbm_to_w(power_dbm), noise))
+    clusters = bs_clusters(config, network)
+    interferes = None if clusters is None else cluster_interference(clusters)
+    return spectral_efficiency(sinr_matrix(gain, dbm_to_w(power_dbm), noise, interferes))
