@@ -48,8 +48,8 @@ SOURCE_HASH = $(shell cat constraints.txt pyproject.toml $$(find hudnlib data -t
 
 book: install
 	@if [ "$$(cat book/_build/.source_hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
-		echo "library or environment changed: clearing the execution cache"; \
-		rm -rf book/_build/.jupyter_cache; \
+		echo "library, data or environment changed: clearing the execution cache, rebuilding every page"; \
+		rm -rf book/_build/.jupyter_cache book/_build/.doctrees book/_build/html; \
 	fi
 	env -u MPLBACKEND $(BIN)/jupyter-book build book --warningiserror --keep-going --path-output book
 	@echo "$(SOURCE_HASH)" > book/_build/.source_hash
@@ -73,7 +73,8 @@ check-book: book
 		out=book/_build/screenshots/$$(echo $$page | sed 's|^\./||; s|/|_|g; s|\.html$$|.png|'); \
 		chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 			--disable-background-networking --disable-component-update --disable-sync \
-			--hide-scrollbars --window-size=1280,9000 --screenshot=$$out \
+			--hide-scrollbars --window-size=1280,9000 --virtual-time-budget=5000 --timeout=15000 \
+			--screenshot=$$out \
 			file://$(CURDIR)/book/_build/html/$$page >/dev/null 2>&1 && echo "$$out"; \
 	done
 
