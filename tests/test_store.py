@@ -43,8 +43,10 @@ def reference(tmp_path_factory):
 def test_sigkill_mid_sweep_then_resume_gives_the_identical_frame(tmp_path, reference):
     proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 2:
+    while len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 2 and proc.poll() is None:
+        assert time.time() < deadline, "the sweep wrote no chunks within 120 s"
         time.sleep(0.05)
+    assert proc.poll() is None, "the sweep finished before it could be interrupted"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert 2 <= len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 8
@@ -57,8 +59,11 @@ def test_sigkill_mid_sweep_then_resume_gives_the_identical_frame(tmp_path, refer
 
 def test_truncated_chunk_is_recomputed(tmp_path, reference):
     proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
-    while len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 3:
+    deadline = time.time() + 120
+    while len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 3 and proc.poll() is None:
+        assert time.time() < deadline, "the sweep wrote no chunks within 120 s"
         time.sleep(0.05)
+    assert proc.poll() is None, "the sweep finished before it could be interrupted"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     chunk = sorted(tmp_path.glob("*.partial-*/chunk-*.parquet"))[0]
