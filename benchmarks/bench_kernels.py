@@ -105,7 +105,7 @@ def run(n_users: int, n_bs: int, pricing_iters: int, twin_iters: int) -> list[tu
 
 def baselines() -> list[tuple[str, float, str]]:
     """Whole methods at the papers' sizes: (name, seconds, goal)."""
-    from hudnlib.baselines import paper_a, paper_b
+    from hudnlib.baselines import paper_b
     from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III, READINGS, BaselineConfig, radio_map_of
     from hudnlib.experiments.runner import run as run_experiment
     from hudnlib.scenarios.paper_a import draw_event

@@ -2,7 +2,6 @@
 without printing a warning, a traceback, a progress bar, an object repr or a stale-result
 note into its page."""
 
-import os
 import re
 from pathlib import Path
 
