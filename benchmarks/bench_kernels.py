@@ -141,6 +141,22 @@ def baselines() -> list[tuple[str, float, str]]:
     return rows
 
 
+def read_bandwidth(nbytes: float = 80e6) -> float:
+    """Bytes per second of streaming a large float64 array once (a NumPy sum), best of 10."""
+    array = np.ones(int(nbytes // 8))
+    return array.nbytes / best_time(lambda: array.sum(), max_repeat=10)
+
+
+def memory_bound(n_users: int, n_bs: int, iters: int, measured: float, bandwidth: float) -> str:
+    """The pricing kernel's floor: each iteration reads log(Bc), an (I, J) float64 array, once
+    (U(Bc) only for users that would buy a whole band, rarely); the floor is those bytes times
+    the iterations over the read bandwidth."""
+    floor = iters * n_users * n_bs * 8 / bandwidth
+    return (f"{n_users}x{n_bs}: {iters} pricing iterations read {iters * n_users * n_bs * 8 / 1e9:.2f} GB; "
+            f"at the measured {bandwidth / 1e9:.1f} GB/s that takes >= {floor:.3e} s; "
+            f"the kernel took {measured:.3e} s ({measured / floor:.1f}x the floor)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="paper size only")
@@ -150,10 +166,17 @@ def main() -> None:
         sizes.append((10_000, 1_000, 100, 2))
     print(f"{'size':>11} {'kernel':<38} {'kernel [s]':>10} {'public [s]':>10} "
           f"{'NumPy twin [s]':>14} {'speed-up':>8}")
+    bounds = []
+    bandwidth = read_bandwidth()
     for n_users, n_bs, iters, twin_iters in sizes:
         for size, name, t_kernel, t_public, t_twin, ratio in run(n_users, n_bs, iters, twin_iters):
             print(f"{size:>11} {name:<38} {t_kernel:10.3e} {t_public:10.3e} {t_twin:14.3e} "
                   f"{ratio:7.1f}x")
+            if name.startswith("price_association"):
+                bounds.append(memory_bound(n_users, n_bs, iters, t_kernel, bandwidth))
+    print("\nMemory-bandwidth floor of the pricing kernel:")
+    for line in bounds:
+        print("  " + line)
     print("\nspeed-up = twin / kernel; 'public' adds input validation and set-up (logs, U(Bc)).")
     print("Twin times of Algorithm 2 at the large size are extrapolated from "
           "2 iterations (its per-iteration cost is constant).\n")
