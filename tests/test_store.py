@@ -40,16 +40,26 @@ def reference(tmp_path_factory):
     return frame
 
 
-def test_sigkill_mid_sweep_then_resume_gives_the_identical_frame(tmp_path, reference):
-    proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
+def _chunks(folder):
+    return sorted(folder.glob("*.partial-*/chunk-*.parquet"))
+
+
+def _kill_sweep_after(folder, n_chunks):
+    """Start ``python -m hudnlib run`` (one sample a chunk) and SIGKILL it once it has
+    written ``n_chunks`` chunks."""
+    proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(folder))
     deadline = time.time() + 120
-    while len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 2 and proc.poll() is None:
+    while len(_chunks(folder)) < n_chunks and proc.poll() is None:
         assert time.time() < deadline, "the sweep wrote no chunks within 120 s"
         time.sleep(0.05)
     assert proc.poll() is None, "the sweep finished before it could be interrupted"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert 2 <= len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 8
+
+
+def test_sigkill_mid_sweep_then_resume_gives_the_identical_frame(tmp_path, reference):
+    _kill_sweep_after(tmp_path, 2)
+    assert 2 <= len(_chunks(tmp_path)) < 8
     assert not (tmp_path / f"{NAME}-quick.parquet").exists()
     resumed = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
     assert resumed.wait() == 0, resumed.stderr.read()
@@ -58,15 +68,8 @@ def test_sigkill_mid_sweep_then_resume_gives_the_identical_frame(tmp_path, refer
 
 
 def test_truncated_chunk_is_recomputed(tmp_path, reference):
-    proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
-    deadline = time.time() + 120
-    while len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) < 3 and proc.poll() is None:
-        assert time.time() < deadline, "the sweep wrote no chunks within 120 s"
-        time.sleep(0.05)
-    assert proc.poll() is None, "the sweep finished before it could be interrupted"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    chunk = sorted(tmp_path.glob("*.partial-*/chunk-*.parquet"))[0]
+    _kill_sweep_after(tmp_path, 3)
+    chunk = _chunks(tmp_path)[0]
     chunk.write_bytes(chunk.read_bytes()[:100])
     frame, _ = runner.run(NAME, "quick", n_workers=0, chunk_size=1, progress=False, results_dir=tmp_path)
     pd.testing.assert_frame_equal(_values(frame), _values(reference))
@@ -117,7 +120,7 @@ def test_write_failure_keeps_the_finished_chunks(tmp_path):
     (tmp_path / f"{NAME}-quick.parquet").mkdir()  # the final write cannot replace a folder
     with pytest.raises(StoreError, match="finished chunks are kept"):
         runner.run(NAME, "quick", n_workers=0, chunk_size=2, progress=False, results_dir=tmp_path)
-    assert len(list(tmp_path.glob("*.partial-*/chunk-*.parquet"))) == 4
+    assert len(_chunks(tmp_path)) == 4
 
 
 def _checkpoint(tmp_path, payload):
