@@ -70,10 +70,10 @@ METHOD_STYLE = {
 """Colour and marker of each of paper B's methods, named exactly as in the paper."""
 
 GROUP_METRICS = (
-    ("sum_rate", "Sum-rate [bit/s/Hz]", 1),
+    ("sum_rate", "Sum-rate [{unit}]", 1),
     ("pf", "Proportional fairness (sum log r)", 2),
-    ("latency_served", "Average latency (mean 1/r) [s·Hz/bit]\nover users not starved", 3),
-    ("min_rate", "Min-rate [bit/s/Hz]", 4),
+    ("latency_served", "Average latency (mean 1/r) [1/({unit})]\nover users not starved", 3),
+    ("min_rate", "Min-rate [{unit}]", 4),
 )
 """Per-group metrics of Figs 5, 7 and 9: column, axis label, and the group each targets."""
 
@@ -100,15 +100,17 @@ def plot_users(table: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
     return ax
 
 
-def plot_group_metrics(table: pd.DataFrame, axes, methods) -> None:
+def plot_group_metrics(table: pd.DataFrame, axes, methods, bandwidth: float = 1.0) -> None:
     """Figs 5/7/9 of paper B: one panel per metric, grouped bars (method) per user group.
 
     The group a metric targets (sum-rate: group 1, ..., min-rate: group 4) is drawn solid;
     the other groups are drawn faint, as the paper highlights the target group. Latency is
     averaged over the users that are not starved, and the number of starved users (summed
     over the drops) is written above the bar instead of a bar of 1/rate; a panel whose
-    values span decades gets a log axis.
+    values span decades gets a log axis. ``bandwidth`` is the rate unit's B (1: bit/s/Hz,
+    20: Mbit/s over 20 MHz).
     """
+    unit = "bit/s/Hz" if bandwidth == 1.0 else ("Mbit/s" if bandwidth == 20.0 else f"{bandwidth:g} x bit/s/Hz")
     width = 0.8 / len(methods)
     for ax, (column, label, target) in zip(axes, GROUP_METRICS):
         for k, method in enumerate(methods):
@@ -128,7 +130,7 @@ def plot_group_metrics(table: pd.DataFrame, axes, methods) -> None:
             ax.set_yscale("log")
         ax.set_xticks([1, 2, 3, 4], [f"group {g}" + (" (target)" if g == target else "") for g in (1, 2, 3, 4)],
                       fontsize=8)
-        ax.set_ylabel(label, fontsize=8)
+        ax.set_ylabel(label.format(unit=unit), fontsize=8)
     axes[0].legend(fontsize=7)
 
 
