@@ -23,6 +23,7 @@ EXPERIMENT_MODULES = (
     "hudnlib.experiments.paper_b_selected",
     "hudnlib.experiments.paper_a_baselines",
     "hudnlib.experiments.paper_a_gnn",
+    "hudnlib.experiments.paper_a_hgsage_authors",
 )
 
 

@@ -39,7 +39,8 @@ from hudnlib.provenance import CHECKPOINT_DIR, config_hash, provenance_record
 from hudnlib.scenarios.paper_a import RadioMap, draw_event
 from hudnlib.storage import StoreError, atomic_path, file_digest, verify, write_json
 
-__all__ = ["TrainConfig", "event_batch", "train_grl", "fine_tune_srl", "load_checkpoint", "CHECKPOINT_DIR"]
+__all__ = ["TrainConfig", "event_batch", "train_grl", "fine_tune_srl", "load_checkpoint", "save_checkpoint",
+           "to_device", "default_device", "CHECKPOINT_DIR"]
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ class TrainConfig:
             raise ValueError(f"decay must be in (0, 1], got {self.decay}")
 
 
-def _device() -> torch.device:
+def default_device() -> torch.device:
+    """CUDA when available, else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
@@ -122,7 +124,8 @@ def event_batch(radio_map: RadioMap, rng: np.random.Generator, size: int, p_max_
     return dense_batch(graphs), torch.tensor(np.stack(labels))
 
 
-def _to(batch: DenseBatch, device: torch.device) -> DenseBatch:
+def to_device(batch: DenseBatch, device: torch.device) -> DenseBatch:
+    """The batch with its tensors on ``device``."""
     fields = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in batch.__dict__.items()}
     return DenseBatch(**fields)
 
@@ -136,7 +139,7 @@ def train_grl(
     Returns the model and the per-step history (mean and max batch rate, "our UA with
     maximum power", supervised and total loss, learning rate, whether the step trained).
     """
-    device = _device()
+    device = default_device()
     torch.manual_seed(config.seed)
     model = HGSAGE(temperature=config.temperature).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -157,7 +160,7 @@ def train_grl(
                desc="GRL", disable=not progress)
     for step in bar:
         batch, labels = event_batch(radio_map, rng, config.batch, p_max_w, noise_w)
-        batch, labels = _to(batch, device), labels.to(device)
+        batch, labels = to_device(batch, device), labels.to(device)
         logits, x, power = model(batch)
         terms = loss_terms(logits, x, power, batch, labels, model.temperature)
         loss = config.ws * terms["supervised"] - config.wr * (terms["rate_power"] + terms["rate_assoc"])
@@ -192,11 +195,14 @@ def train_grl(
         state["step"] = step + 1
         if checkpoint is not None and (state["step"] % config.checkpoint_every == 0 or state["step"] == config.steps):
             state["window"] = list(window)
-            _save(checkpoint, model, optimizer, rng, state, config, key, time.perf_counter() - start)
+            save_checkpoint(checkpoint, model, optimizer, rng, state, config, key, time.perf_counter() - start)
     return model.cpu(), pd.DataFrame(state["history"])
 
 
-def _save(path, model, optimizer, rng, state, config, key, seconds):
+def save_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                    rng: np.random.Generator, state: dict, config, key: str, seconds: float) -> None:
+    """Write a resumable checkpoint atomically (model, optimiser, both RNG states, ``state``
+    of plain data and tensors) and its provenance record with the file's SHA-256."""
     with atomic_path(path) as tmp:
         torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                     "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "state": state,
