@@ -2,7 +2,8 @@
 
 Sizes: paper B's network (60 users x 6 BSs) and a large one (10,000 users x 1,000 BSs).
 Each entry is the best of several repeats after a warm-up call (JIT compile excluded).
-Goals (issue 2): >= 20x over the twin; one pricing run at the large size in < 1 s.
+Goals: >= 20x over the twin; one pricing run at the large size in < 1 s and in at most half
+the time of streaming its dense (I, J) input once per iteration.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ def run(n_users: int, n_bs: int, pricing_iters: int, twin_iters: int) -> list[tu
         lambda: ref.allocate_bandwidth_np(se, alpha, assoc))
     row("best_response (eqs. 16-17)", lambda: best_response_kernel(log_bc, u_full, alpha, prices),
         lambda: best_response(se, alpha, prices), lambda: ref.best_response_np(se, alpha, prices))
+    row(f"price_association, full scan ({pricing_iters} it.)",
+        lambda: pricing_kernel(log_bc, u_full, alpha, mu0, probe.step0, 1e-9 * mu0[0], pricing_iters, False),
+        lambda: price_association(se, alpha, n_iter=pricing_iters),
+        lambda: ref.price_association_np(se, alpha, probe.initial_price, probe.step0, twin_iters),
+        twin_scale=pricing_iters / twin_iters)
     row(f"price_association (Alg. 2, {pricing_iters} it.)",
         lambda: pricing_kernel(log_bc, u_full, alpha, mu0, probe.step0, 1e-9 * mu0[0], pricing_iters),
         lambda: price_association(se, alpha, n_iter=pricing_iters),
@@ -147,14 +153,15 @@ def read_bandwidth(nbytes: float = 80e6) -> float:
     return array.nbytes / best_time(lambda: array.sum(), max_repeat=10)
 
 
-def memory_bound(n_users: int, n_bs: int, iters: int, measured: float, bandwidth: float) -> str:
-    """The pricing kernel's floor: each iteration reads log(Bc), an (I, J) float64 array, once
-    (U(Bc) only for users that would buy a whole band, rarely); the floor is those bytes times
-    the iterations over the read bandwidth."""
-    floor = iters * n_users * n_bs * 8 / bandwidth
-    return (f"{n_users}x{n_bs}: {iters} pricing iterations read {iters * n_users * n_bs * 8 / 1e9:.2f} GB; "
-            f"at the measured {bandwidth / 1e9:.1f} GB/s that takes >= {floor:.3e} s; "
-            f"the kernel took {measured:.3e} s ({measured / floor:.1f}x the floor)")
+def memory_bound(n_users: int, n_bs: int, iters: int, name: str, measured: float, bandwidth: float) -> str:
+    """A pricing kernel's time against streaming its dense input, log(Bc) as (I, J) float64,
+    once per iteration at the measured read bandwidth (the floor of a kernel that reads every
+    entry each iteration; the goal is half of it)."""
+    stream = iters * n_users * n_bs * 8 / bandwidth
+    verdict = "goal met" if measured <= stream / 2 else "goal MISSED"
+    return (f"{n_users}x{n_bs}, {name}: {measured:.3e} s; streaming {iters * n_users * n_bs * 8 / 1e9:.2f} GB "
+            f"at the measured {bandwidth / 1e9:.1f} GB/s takes {stream:.3e} s -> {measured / stream:.2f}x "
+            f"the streaming time ({verdict}: <= 0.5x)")
 
 
 def main() -> None:
@@ -173,8 +180,8 @@ def main() -> None:
             print(f"{size:>11} {name:<38} {t_kernel:10.3e} {t_public:10.3e} {t_twin:14.3e} "
                   f"{ratio:7.1f}x")
             if name.startswith("price_association"):
-                bounds.append(memory_bound(n_users, n_bs, iters, t_kernel, bandwidth))
-    print("\nMemory-bandwidth floor of the pricing kernel:")
+                bounds.append(memory_bound(n_users, n_bs, iters, name, t_kernel, bandwidth))
+    print("\nPricing kernels against streaming their dense input once per iteration:")
     for line in bounds:
         print("  " + line)
     print("\nspeed-up = twin / kernel; 'public' adds input validation and set-up (logs, U(Bc)).")

@@ -87,56 +87,167 @@ def _respond_general(row, u_row, a, mu, log_mu):
     return best_j, best_z, best_v
 
 
-@njit(cache=True, parallel=True)
-def best_response_kernel(log_bc, u_full, alpha, mu):
-    """Users' stage-1 decision (eqs. (16)-(17)) for prices ``mu`` (kernel).
+@njit(cache=True, inline="always")
+def _respond_full(row, u_row, a, mu, log_mu):
+    """One user's best response from its whole row of BSs.
 
-    Returns the chosen BS, the chosen band fraction ``z*`` and the value ``v*`` per user.
     Fast path: one pass finds ``max_j (log(Bc_ij) - log mu_j)`` and the largest margin
     ``(1 - a) log(Bc_ij) - log mu_j``; if that margin is negative no BS would be bought whole
     and the winner is the first maximiser of the first quantity (see the module docstring).
+    """
+    s_max = -np.inf
+    margin = -np.inf
+    for j in range(row.shape[0]):
+        s_max = max(s_max, row[j] - log_mu[j])
+        margin = max(margin, (1.0 - a) * row[j] - log_mu[j])
+    if a == 0.0 or margin >= 0.0:
+        return _respond_general(row, u_row, a, mu, log_mu)
+    j = 0
+    while row[j] - log_mu[j] < s_max:
+        j += 1
+    z, v = _interior_value(row[j], log_mu[j], mu[j], a)
+    return j, z, v
+
+
+@njit(cache=True, parallel=True)
+def best_response_kernel(log_bc, u_full, alpha, mu):
+    """Users' stage-1 decision (eqs. (16)-(17)) for prices ``mu`` (kernel), every user
+    scanning every BS.
+
+    Returns the chosen BS, the chosen band fraction ``z*`` and the value ``v*`` per user.
     Users are independent, so the loop runs in parallel without changing any result.
     """
-    n_users, n_bs = log_bc.shape
+    n_users = log_bc.shape[0]
     log_mu = np.log(mu)
     choice = np.empty(n_users, dtype=np.int64)
     z = np.empty(n_users)
     value = np.empty(n_users)
     for i in prange(n_users):
-        a = alpha[i]
-        row = log_bc[i]
-        s_max = -np.inf
-        margin = -np.inf
-        for j in range(n_bs):
-            s_max = max(s_max, row[j] - log_mu[j])
-            margin = max(margin, (1.0 - a) * row[j] - log_mu[j])
-        if a == 0.0 or margin >= 0.0:
-            choice[i], z[i], value[i] = _respond_general(row, u_full[i], a, mu, log_mu)
-            continue
-        j = 0
-        while row[j] - log_mu[j] < s_max:
-            j += 1
-        choice[i] = j
-        z[i], value[i] = _interior_value(row[j], log_mu[j], mu[j], a)
+        choice[i], z[i], value[i] = _respond_full(log_bc[i], u_full[i], alpha[i], mu, log_mu)
     return choice, z, value
 
 
-@njit(cache=True)
-def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter):
-    """Algorithm 2 of paper B (kernel; trusts its inputs).
+CANDIDATES = 16
+"""BSs with the best ``log(B c_ij)`` that each user evaluates first (see :func:`candidate_sets`)."""
 
-    Returns the best-HAF association, the per-iteration HAF and dual value, the
-    per-iteration sum of |subgradient|, and the final prices.
+CHEAP = 8
+"""The cheapest BSs of the iteration, evaluated by every user besides its candidates."""
+
+
+@njit(cache=True, parallel=True)
+def candidate_sets(log_bc, k):
+    """Each user's ``k`` BSs with the largest ``log(B c_ij)`` (kernel; one pass).
+
+    Returns their indices (I, k), the largest ``log(B c_ij)`` outside them (``rest``; -inf
+    when ``k >= J``).
     """
     n_users, n_bs = log_bc.shape
+    k = min(k, n_bs)
+    cand = np.empty((n_users, k), dtype=np.int64)
+    rest = np.full(n_users, -np.inf)
+    for i in prange(n_users):
+        row = log_bc[i]
+        vals = row[:k].copy()
+        cand[i] = np.arange(k)
+        worst = np.argmin(vals)
+        out = -np.inf
+        for j in range(k, n_bs):
+            v = row[j]
+            if v > vals[worst]:
+                out = max(out, vals[worst])
+                vals[worst], cand[i, worst] = v, j
+                worst = np.argmin(vals)
+            else:
+                out = max(out, v)
+        rest[i] = out
+    return cand, rest
+
+
+@njit(cache=True, parallel=True)
+def screened_best_response_kernel(log_bc, u_full, alpha, mu, cand, rest, n_cheap):
+    """:func:`best_response_kernel` with the same result, reading few BSs per user (kernel).
+
+    Each user evaluates its candidate BSs and the ``n_cheap`` cheapest BSs of the iteration.
+    Every other BS has ``log(B c_ij) <= rest_i`` and a price at least ``mu_theta`` (the
+    cheapest price outside the cheap set), so none can reach ``rest_i - log mu_theta`` as an
+    interior choice nor ``U(exp(rest_i)) - mu_theta`` as a whole-band choice (both values
+    increase with ``log(B c)`` and decrease with the price; the utility bound carries a
+    1e-9 relative slack against rounding). When both bounds fall strictly below what the
+    evaluated BSs reach, the evaluated winner is the full scan's winner, ties broken
+    towards the lower index as the full scan does; otherwise (and for alpha = 0) the user
+    scans its whole row. Returns the choice, ``z*``, ``v*`` and how many users scanned.
+    """
+    n_users, n_bs = log_bc.shape
+    log_mu = np.log(mu)
+    order = np.argsort(log_mu)
+    n_cheap = min(n_cheap, n_bs)
+    outside = n_cheap < n_bs
+    theta = log_mu[order[n_cheap]] if outside else np.inf
+    mu_theta = mu[order[n_cheap]] if outside else np.inf
+    k = cand.shape[1]
+    choice = np.empty(n_users, dtype=np.int64)
+    z = np.empty(n_users)
+    value = np.empty(n_users)
+    scanned = np.zeros(n_users, dtype=np.int64)
+    for i in prange(n_users):
+        a, row, u_row = alpha[i], log_bc[i], u_full[i]
+        if a != 0.0:
+            whole_j, whole_v, inner_j, inner_s = n_bs, -np.inf, n_bs, -np.inf
+            for q in range(k + n_cheap):
+                j = cand[i, q] if q < k else order[q - k]
+                if (1.0 - a) * row[j] >= log_mu[j]:
+                    v = u_row[j] - mu[j]
+                    if v > whole_v or (v == whole_v and j < whole_j):
+                        whole_v, whole_j = v, j
+                else:
+                    s = row[j] - log_mu[j]
+                    if s > inner_s or (s == inner_s and j < inner_j):
+                        inner_s, inner_j = s, j
+            s_out, whole_out = -np.inf, -np.inf
+            if outside and rest[i] > -np.inf:
+                s_out = rest[i] - theta
+                u_out = utility_of_log(rest[i], a)
+                whole_out = u_out + 1e-9 * abs(u_out) - mu_theta
+            if inner_j < n_bs and s_out < inner_s:
+                inner_z, inner_v = _interior_value(row[inner_j], log_mu[inner_j], mu[inner_j], a)
+                if whole_out < max(whole_v, inner_v):
+                    if inner_v > whole_v:
+                        choice[i], z[i], value[i] = inner_j, inner_z, inner_v
+                    else:
+                        choice[i], z[i], value[i] = whole_j, 1.0, whole_v
+                    continue
+        scanned[i] = 1
+        choice[i], z[i], value[i] = _respond_full(row, u_row, a, mu, log_mu)
+    return choice, z, value, scanned.sum()
+
+
+@njit(cache=True)
+def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter, screen=True):
+    """Algorithm 2 of paper B (kernel; trusts its inputs).
+
+    ``screen`` uses :func:`screened_best_response_kernel` (the same iterates, tested bit for
+    bit); ``False`` scans every BS for every user.
+
+    Returns the best-HAF association, the per-iteration HAF and dual value, the
+    per-iteration sum of |subgradient|, the final prices and the share of user responses
+    that scanned their whole row.
+    """
+    n_users, n_bs = log_bc.shape
+    cand, rest = candidate_sets(log_bc, CANDIDATES if screen else 1)  # unused when not screening
     mu = mu0.copy()
     haf_history = np.empty(n_iter)
     dual_history = np.empty(n_iter)
     demand_gap = np.empty(n_iter)
     best_choice = np.zeros(n_users, dtype=np.int64)
     best_haf = -np.inf
+    scanned = 0
     for t in range(n_iter):
-        choice, z, value = best_response_kernel(log_bc, u_full, alpha, mu)
+        if screen:
+            choice, z, value, full = screened_best_response_kernel(log_bc, u_full, alpha, mu, cand, rest, CHEAP)
+            scanned += full
+        else:
+            choice, z, value = best_response_kernel(log_bc, u_full, alpha, mu)
+            scanned += n_users
         # eq. (18): the dual function at the current prices
         dual = 0.0
         for i in range(n_users):
@@ -161,7 +272,7 @@ def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter):
             gap += abs(g)
             mu[j] = max(mu_min, mu[j] - step * g)
         demand_gap[t] = gap
-    return best_choice, haf_history, dual_history, demand_gap, mu
+    return best_choice, haf_history, dual_history, demand_gap, mu, scanned / (n_users * n_iter)
 
 
 @dataclass(frozen=True)
@@ -309,7 +420,7 @@ def price_association(
     log_bc = np.log(bandwidth * se)
     u_full = full_band_utility(log_bc, alpha)
     step0 = step_scale * scale
-    choice, haf_hist, dual_hist, gap, mu = pricing_kernel(
+    choice, haf_hist, dual_hist, gap, mu, _ = pricing_kernel(
         log_bc, u_full, alpha, mu0, step0, MIN_PRICE_FRACTION * scale, int(n_iter)
     )
     allocation = allocate_bandwidth(se, alpha, choice, bandwidth)

@@ -83,3 +83,64 @@ def test_bad_input(rng):
         best_response(se, alpha, np.array([1.0, 0.0]))
     with pytest.raises(ValueError, match="spectral_efficiency"):
         price_association(np.full((5, 2), np.inf), alpha)
+
+
+def _geometric(rng, n_users, n_bs):
+    """Spectral efficiencies with path-loss structure (most BSs hopeless for a user)."""
+    bs, ue = rng.uniform(0, 1000, (n_bs, 2)), rng.uniform(0, 1000, (n_users, 2))
+    dist = np.maximum(np.hypot(*(ue[:, None] - bs[None]).transpose(2, 0, 1)), 5.0)
+    gain = dist ** -3.7 * 10 ** (rng.normal(0, 0.8, dist.shape))
+    received = gain * 10 ** rng.uniform(0, 1.3, n_bs)
+    sinr = received / (received.sum(1, keepdims=True) - received + 1e-3 * received.max(1, keepdims=True))
+    return np.log2(1 + sinr)
+
+
+@pytest.mark.parametrize("alphas", ["mixed", "with zero and one", "uniform se"])
+def test_screened_pricing_gives_the_full_scans_iterates_bit_for_bit(rng, alphas):
+    from hudnlib.pricing import MIN_PRICE_FRACTION, full_band_utility, pricing_kernel
+
+    se = _geometric(rng, 1500, 200)
+    alpha = rng.uniform(0.01, 5.0, 1500)
+    if alphas == "with zero and one":
+        alpha[::7], alpha[1::5] = 0.0, 1.0
+    if alphas == "uniform se":
+        se = rng.uniform(0.1, 5.0, se.shape)
+    log_bc = np.log(se)
+    probe = price_association(se, alpha, n_iter=1)
+    args = (log_bc, full_band_utility(log_bc, alpha), alpha, np.full(200, probe.initial_price), probe.step0,
+            MIN_PRICE_FRACTION * probe.initial_price, 60)
+    full, screened = pricing_kernel(*args, False), pricing_kernel(*args, True)
+    for a, b in zip(full[:5], screened[:5]):
+        np.testing.assert_array_equal(a, b)
+    assert full[5] == 1.0
+    if alphas != "uniform se":  # path loss makes most BSs hopeless: few users scan their row
+        assert screened[5] < 0.2
+
+
+def test_screened_best_response_at_spread_prices(rng):
+    from hudnlib.pricing import (CHEAP, CANDIDATES, best_response_kernel, candidate_sets, full_band_utility,
+                                 screened_best_response_kernel)
+
+    se = _geometric(rng, 800, 120)
+    alpha = rng.uniform(0.0, 4.0, 800)
+    log_bc = np.log(se)
+    u_full = full_band_utility(log_bc, alpha)
+    cand, rest = candidate_sets(log_bc, CANDIDATES)
+    for spread in (0.0, 2.0, 9.0):  # prices over 0, 2 and 9 decades (floor-priced BSs)
+        prices = 10 ** rng.uniform(-spread, 0, 120)
+        ours = screened_best_response_kernel(log_bc, u_full, alpha, prices, cand, rest, CHEAP)
+        for a, b in zip(best_response_kernel(log_bc, u_full, alpha, prices), ours[:3]):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_candidate_sets_hold_each_users_best_bss(rng):
+    from hudnlib.pricing import candidate_sets
+
+    log_bc = rng.normal(size=(50, 30))
+    cand, rest = candidate_sets(log_bc, 6)
+    order = np.argsort(-log_bc, axis=1)
+    for i in range(50):
+        assert set(cand[i]) == set(order[i, :6])
+        assert rest[i] == log_bc[i, order[i, 6]]
+    cand, rest = candidate_sets(log_bc, 40)
+    assert cand.shape == (50, 30) and np.all(rest == -np.inf)
