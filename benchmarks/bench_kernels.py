@@ -18,6 +18,7 @@ import numpy as np
 
 from hudnlib import reference as ref
 from hudnlib.allocation import allocate_bandwidth, allocate_kernel
+from hudnlib.experiments.paper_b_scaling import geometric_instance as instance
 from hudnlib.fairness import _utility_vector, alpha_utility
 from hudnlib.pricing import (
     best_response,
@@ -46,27 +47,6 @@ def best_time(fn: Callable[[], object], budget_s: float = 2.0, max_repeat: int =
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
-
-
-def instance(n_users: int, n_bs: int, seed: int = 0):
-    """A geometric network at paper B's BS density (6 BSs per 250 m disc).
-
-    BSs and users uniform in a square; gain = 3GPP macro path loss
-    ``128.1 + 37.6 log10(d_km)`` dB with 8 dB log-normal shadowing.
-    """
-    rng = np.random.default_rng(seed)
-    side_m = np.sqrt(n_bs / 6.0 * np.pi * 250.0**2)
-    bs = rng.uniform(0.0, side_m, size=(n_bs, 2))
-    ue = rng.uniform(0.0, side_m, size=(n_users, 2))
-    dist_km = np.maximum(np.hypot(*(ue[:, None, :] - bs[None]).transpose(2, 0, 1)), 10.0) / 1e3
-    loss_db = 128.1 + 37.6 * np.log10(dist_km) + rng.normal(0.0, 8.0, size=dist_km.shape)
-    gain = 10.0 ** (-loss_db / 10.0)
-    power = dbm_to_w(rng.uniform(23.0, 36.0, size=n_bs))
-    noise = noise_power_w(20e6)
-    se = spectral_efficiency(sinr_matrix(gain, power, noise))
-    alpha = rng.uniform(0.01, 5.0, size=n_users)
-    assoc = np.argmax(se, axis=1)
-    return gain, power, noise, se, alpha, assoc
 
 
 def run(n_users: int, n_bs: int, pricing_iters: int, twin_iters: int) -> list[tuple]:

@@ -24,6 +24,8 @@ EXPERIMENT_MODULES = (
     "hudnlib.experiments.paper_a_baselines",
     "hudnlib.experiments.paper_a_gnn",
     "hudnlib.experiments.paper_a_hgsage_authors",
+    "hudnlib.experiments.paper_b_scaling",
+    "hudnlib.experiments.paper_a_hgsage_authors",
 )
 
 
