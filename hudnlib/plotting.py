@@ -214,12 +214,17 @@ def plot_training(curves: pd.DataFrame, axes) -> None:
     """
     grl, srl = curves[curves["phase"] == "GRL"], curves[curves["phase"] == "SRL"]
     for col, label in (("max_rate", "max rate of batch"), ("mean_rate", "mean rate of batch"),
-                       ("our_ua_max_power", "our UA with max PC")):
-        axes[0, 0].plot(grl["step"], grl[col + "_smooth"], label=label)
-    axes[0, 0].legend(fontsize=8)
+                       ("our_pc_strongest", "our PC with MSUA"), ("our_ua_max_power", "our UA with max PC"),
+                       ("strongest_max_power", "MSUA with max PC (reference)")):
+        if col + "_smooth" in grl:
+            axes[0, 0].plot(grl["step"], grl[col + "_smooth"], label=label,
+                            **({"color": "grey", "ls": ":"} if col == "strongest_max_power" else {}))
+    axes[0, 0].legend(fontsize=7)
     axes[0, 1].plot(srl["step"], srl["rate"], lw=0.6, alpha=0.5, label="per step")
     axes[0, 1].plot(srl["step"], srl["rate_smooth"], label="moving mean")
-    axes[0, 1].legend(fontsize=8)
+    if "best_rate" in srl:
+        axes[0, 1].plot(srl["step"], srl["best_rate"], label="best so far (kept)")
+    axes[0, 1].legend(fontsize=7)
     for row, col in ((1, "supervised_loss_smooth"), (2, "total_loss_smooth")):
         axes[row, 0].plot(grl["step"], grl[col])
         axes[row, 1].plot(srl["step"], srl[col])

@@ -141,7 +141,7 @@ def train_grl_authors(
     window = deque(state["window"], maxlen=config.window)
     start, done_before = time.perf_counter(), state["seconds"]
     bar = tqdm(range(state["step"], config.steps), initial=state["step"], total=config.steps,
-               desc="GRL (authors' configuration)", disable=not progress)
+               desc="GRL (authors' configuration)", disable=not progress or state["step"] >= config.steps)
     for step in bar:
         batch, labels = event_batch(radio_map, rng, config.batch, p_max_w, noise_w)
         batch, labels = to_device(batch, device), labels.to(device)
@@ -223,7 +223,7 @@ def fine_tune_srl_authors(
         if current > best["rate"]:
             best = {"rate": current, "association": z[0].argmax(-1).numpy(), "power": power[0].detach().numpy()}
         history.append({"step": step + 1, "rate": current, "best_rate": best["rate"],
-                        "supervised_loss": float(terms["supervised"][0]), "total_loss": float(loss.detach())})
+                        "supervised_loss": float(terms["supervised"][0].detach()), "total_loss": float(loss.detach())})
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
