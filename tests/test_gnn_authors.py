@@ -116,3 +116,19 @@ def test_interrupted_grl_resumes_to_the_identical_history_and_kept_model(tmp_pat
         kept_model(tmp_path / "a.pt", short, 20, p_max.size)
     with pytest.raises(ValueError, match="past the"):
         train_grl_authors(radio_map, p_max, noise, short, tmp_path / "a.pt", progress=False)
+
+
+def test_every_shipped_checkpoint_loads_weights_only_and_the_authors_ones_build_their_model():
+    from hudnlib.gnn.training import load_checkpoint
+    from hudnlib.provenance import CHECKPOINT_DIR
+
+    paths = sorted(CHECKPOINT_DIR.glob("*.pt"))
+    authors = [p for p in paths if p.name.startswith("hgsage_authors_")]
+    assert authors, "the authors' configuration ships no checkpoint"
+    for path in paths:
+        assert load_checkpoint(path)["state"]["step"] >= 1  # digest-checked, weights_only=True
+    for path in authors:
+        kept = load_checkpoint(path)["state"]["best_model"]
+        n_ue = kept["bs_second.0.weight"].shape[1] // 2  # a BS's features: its channel to every UE
+        n_bs = kept["ue_second.0.weight"].shape[1] // 2
+        AuthorsHGSAGE(n_ue, n_bs).load_state_dict(kept)
