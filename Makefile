@@ -13,7 +13,7 @@ export PYTHONHASHSEED := 0
 # pip's extra local indexes print one warning per package: keep the log readable.
 QUIET := 2> >(grep -v "^WARNING: Location" >&2)
 
-.PHONY: help install test bench book check-book reproduce clean
+.PHONY: help install test bench book check-book reproduce retrain clean
 
 help:
 	@echo "make book   - install (first time) and build the executed book into book/_build/html"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench  - time every kernel against its plain-NumPy twin, whole methods, GNN steps"
 	@echo "make check-book - build the book, then screenshot every page (headless Chromium) into book/_build/screenshots"
 	@echo "make reproduce  - recompute every stored result (quick and full scale), the scorecard, then the book"
+	@echo "make retrain    - drop the GRL checkpoints (the next make reproduce trains them again)"
 	@echo "make clean  - remove the build, caches and the virtual environment"
 
 $(BIN)/python:
@@ -55,15 +56,26 @@ book: install
 	@echo "$(SOURCE_HASH)" > book/_build/.source_hash
 	@echo "book: $(CURDIR)/book/_build/html/index.html"
 
-# Every registered experiment at both scales, in registry order (GRL checkpoints are reused
-# when present: delete data/checkpoints/*.pt first to retrain them too), then the book.
+# Every registered experiment at both scales, in registry order, then the book. Resumable:
+# a rerun skips what this reproduction already stored (newer than its stamp) and resumes the
+# interrupted experiment's finished chunks. GRL checkpoints are reused: `make retrain` first
+# to retrain them too (hours on a CPU; see README).
+STAMP := data/results/.reproduce-started
+
 reproduce: install
+	@[ -f $(STAMP) ] || touch $(STAMP)
 	@for name in $$($(BIN)/python -m hudnlib list | awk '{print $$1}'); do \
 		for scale in quick full; do \
+			if [ data/results/$$name-$$scale.json -nt $(STAMP) ]; then echo "$$name ($$scale): done in this reproduction"; continue; fi; \
 			$(BIN)/python -m hudnlib run $$name --scale $$scale --recompute --workers 2 || exit 1; \
 		done; \
 	done
+	rm -f $(STAMP)
 	$(MAKE) book
+
+# Drop every GRL checkpoint, so that the next run of a GNN experiment trains it again.
+retrain:
+	rm -f data/checkpoints/*.pt data/checkpoints/*.json data/checkpoints/*.history.parquet
 
 # Full-page screenshots of every built page, for people to look at (needs Debian's chromium).
 check-book: book

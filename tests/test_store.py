@@ -75,6 +75,32 @@ def test_truncated_chunk_is_recomputed(tmp_path, reference):
     pd.testing.assert_frame_equal(_values(frame), _values(reference))
 
 
+def _plant_in_first_chunk(folder, other_code):
+    """Mark the first chunk of an interrupted sweep (haf = 1e9), optionally as other code's."""
+    chunk = _chunks(folder)[0]
+    planted = pd.read_parquet(chunk)
+    planted["haf"] = 1e9
+    planted.to_parquet(chunk, index=False)
+    if other_code:
+        config_file = chunk.parent / "config.json"
+        config_file.write_text(config_file.read_text().replace('"module_hash": "', '"module_hash": "old'))
+
+
+@pytest.mark.parametrize("other_code", [False, True])
+def test_an_interrupted_recompute_resumes_its_chunks_but_never_mixes_in_other_codes(tmp_path, reference,
+                                                                                  other_code, capsys):
+    _kill_sweep_after(tmp_path, 3)
+    _plant_in_first_chunk(tmp_path, other_code)
+    frame, _ = runner.run(NAME, "quick", n_workers=0, chunk_size=1, progress=False, recompute=True,
+                          results_dir=tmp_path)
+    if other_code:  # dropped and recomputed
+        assert "other code computed them" in capsys.readouterr().err
+        pd.testing.assert_frame_equal(_values(frame), _values(reference))
+    else:  # the same code's chunk is resumed as it is
+        assert (frame["haf"] == 1e9).any()
+        assert (frame["haf"] != 1e9).any()
+
+
 @pytest.mark.parametrize("damage", ["truncate", "edit", "swap"])
 def test_a_damaged_stored_frame_is_never_served(tmp_path, reference, damage, capsys):
     runner.run(NAME, "quick", n_workers=0, progress=False, results_dir=tmp_path)

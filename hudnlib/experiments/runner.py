@@ -4,7 +4,8 @@ Work is split by sample into chunks of ``chunk_size`` samples; sample ``k`` take
 randomness only from ``SeedSequence(config.seed, spawn_key=(k,))``, so the frame does not
 depend on the number of workers or on the scheduler. Every finished chunk is written
 (atomically) to ``data/results/<name>-<scale>.partial-<config hash>/`` at once; a rerun after
-an interruption computes only the chunks that are missing or unreadable. The finished frame
+an interruption computes only the chunks that are missing or unreadable (chunks that other
+code computed are dropped, never mixed in). The finished frame
 is stored as ``<name>-<scale>.parquet`` with a provenance record (``.json``) that holds the
 frame's SHA-256; it is served again only while the record names the same experiment and
 config and the file matches its hash. One lock per experiment and scale serialises runs
@@ -28,7 +29,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from hudnlib.experiments.registry import config_dict, get_experiment
-from hudnlib.provenance import RESULTS_DIR, config_hash, provenance_record
+from hudnlib.provenance import RESULTS_DIR, config_hash, module_hash, provenance_record
 from hudnlib.storage import StoreError, atomic_path, file_digest, lock, read_checked, write_json
 
 __all__ = ["run", "load", "book_scale", "heal_command", "SCHEDULER_ENV"]
@@ -148,7 +149,8 @@ def run(
     chunk_size : int
         Samples per task (and per resumable piece).
     recompute : bool
-        Ignore a stored result and any partial chunks.
+        Ignore a stored result. Chunks left by an interrupted run of the same config and code
+        are kept (so an interrupted recompute resumes); chunks of other code are dropped.
     progress : bool
         Show a progress bar.
     results_dir : Path
@@ -186,17 +188,24 @@ def run(
             except StoreError as exc:
                 print(f"note: {exc}; recomputing", file=sys.stderr)
         return _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size,
-                        recompute, progress, results_dir, frame_path, record_path)
+                        progress, results_dir, frame_path, record_path)
 
 
-def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size, recompute,
+def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size,
              progress, results_dir, frame_path, record_path):
     partial = results_dir / f"{name}-{scale}.partial-{key}"
-    if partial.exists() and recompute:
-        shutil.rmtree(partial)
+    code = module_hash(experiment.run_samples.__module__)
+    if partial.exists():
+        try:
+            same_code = json.loads((partial / "config.json").read_text()).get("module_hash") == code
+        except (OSError, json.JSONDecodeError):
+            same_code = False
+        if not same_code:  # chunks of other code are never mixed into this run
+            print(f"note: dropping the chunks in {partial.name}: other code computed them", file=sys.stderr)
+            shutil.rmtree(partial)
     try:
         partial.mkdir(parents=True, exist_ok=True)
-        write_json(partial / "config.json", {"config": cfg, "config_hash": key})
+        write_json(partial / "config.json", {"config": cfg, "config_hash": key, "module_hash": code})
     except OSError as exc:
         raise StoreError(f"cannot write to {results_dir} ({exc.strerror}); give a writable "
                          "results folder (--results-dir)") from exc
