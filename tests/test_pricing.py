@@ -86,21 +86,18 @@ def test_bad_input(rng):
 
 
 def _geometric(rng, n_users, n_bs):
-    """Spectral efficiencies with path-loss structure (most BSs hopeless for a user)."""
-    bs, ue = rng.uniform(0, 1000, (n_bs, 2)), rng.uniform(0, 1000, (n_users, 2))
-    dist = np.maximum(np.hypot(*(ue[:, None] - bs[None]).transpose(2, 0, 1)), 5.0)
-    gain = dist ** -3.7 * 10 ** (rng.normal(0, 0.8, dist.shape))
-    received = gain * 10 ** rng.uniform(0, 1.3, n_bs)
-    sinr = received / (received.sum(1, keepdims=True) - received + 1e-3 * received.max(1, keepdims=True))
-    return np.log2(1 + sinr)
+    """Spectral efficiencies and alphas of a geometric network (most BSs hopeless for a user)."""
+    from hudnlib.experiments.paper_b_scaling import geometric_instance
+
+    _, _, _, se, alpha, _ = geometric_instance(n_users, n_bs, seed=int(rng.integers(2**31)))
+    return se, alpha
 
 
 @pytest.mark.parametrize("alphas", ["mixed", "with zero and one", "uniform se"])
 def test_screened_pricing_gives_the_full_scans_iterates_bit_for_bit(rng, alphas):
     from hudnlib.pricing import MIN_PRICE_FRACTION, full_band_utility, pricing_kernel
 
-    se = _geometric(rng, 1500, 200)
-    alpha = rng.uniform(0.01, 5.0, 1500)
+    se, alpha = _geometric(rng, 1500, 200)
     if alphas == "with zero and one":
         alpha[::7], alpha[1::5] = 0.0, 1.0
     if alphas == "uniform se":
@@ -121,7 +118,7 @@ def test_screened_best_response_at_spread_prices(rng):
     from hudnlib.pricing import (CHEAP, CANDIDATES, best_response_kernel, candidate_sets, full_band_utility,
                                  screened_best_response_kernel)
 
-    se = _geometric(rng, 800, 120)
+    se, _ = _geometric(rng, 800, 120)
     alpha = rng.uniform(0.0, 4.0, 800)
     log_bc = np.log(se)
     u_full = full_band_utility(log_bc, alpha)
