@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from hudnlib.fairness import _utility_vector, utility_of_log
 from hudnlib.validation import as_association, as_problem
@@ -33,6 +33,10 @@ __all__ = [
     "allocate_bandwidth",
     "allocate_cell_bandwidth",
     "association_value",
+    "chosen_log_bc",
+    "chosen_value",
+    "group_by_bs",
+    "parallel_chosen_value",
     "kkt_residual",
 ]
 
@@ -133,6 +137,35 @@ def _allocate_cell(log_bc, alpha, y):
 
 
 @njit(cache=True)
+def group_by_bs(association, n_bs):
+    """Users grouped by serving BS (kernel; a counting sort): BS ``j``'s users are
+    ``order[starts[j]:starts[j + 1]]``, in increasing index."""
+    starts = np.zeros(n_bs + 1, dtype=np.int64)
+    for i in range(association.shape[0]):
+        starts[association[i] + 1] += 1
+    for j in range(n_bs):
+        starts[j + 1] += starts[j]
+    order = np.empty(association.shape[0], dtype=np.int64)
+    fill = starts[:-1].copy()
+    for i in range(association.shape[0]):
+        j = association[i]
+        order[fill[j]] = i
+        fill[j] += 1
+    return starts, order
+
+
+@njit(cache=True)
+def _allocate_members(log_bc, alpha, members, y):
+    """Algorithm 1 for the BS serving ``members``; writes their ``y`` and returns
+    (log lambda, residual, iterations)."""
+    cell_y = np.empty(members.shape[0])
+    result = _allocate_cell(log_bc[members], alpha[members], cell_y)
+    for k in range(members.shape[0]):
+        y[members[k]] = cell_y[k]
+    return result
+
+
+@njit(cache=True)
 def allocate_kernel(log_bc, alpha, association, n_bs):
     """Algorithm 1 for every BS (kernel; trusts its inputs).
 
@@ -148,48 +181,58 @@ def allocate_kernel(log_bc, alpha, association, n_bs):
     y : (I,) bandwidth fractions; log_lambda, residual : (J,); iterations : (J,) int.
     An empty BS has ``log_lambda = -inf`` (its constraint is slack) and no iterations.
     """
-    n_users = log_bc.shape[0]
-    counts = np.zeros(n_bs + 1, dtype=np.int64)
-    for i in range(n_users):
-        counts[association[i] + 1] += 1
-    for j in range(n_bs):
-        counts[j + 1] += counts[j]
-    order = np.empty(n_users, dtype=np.int64)
-    fill = counts[:-1].copy()
-    for i in range(n_users):
-        j = association[i]
-        order[fill[j]] = i
-        fill[j] += 1
-    y = np.zeros(n_users)
+    starts, order = group_by_bs(association, n_bs)
+    y = np.zeros(log_bc.shape[0])
     log_lambda = np.full(n_bs, -np.inf)
     residual = np.zeros(n_bs)
     iterations = np.zeros(n_bs, dtype=np.int64)
     for j in range(n_bs):
-        start, stop = counts[j], counts[j + 1]
-        if stop == start:
-            continue
-        members = order[start:stop]
-        cell_y = np.empty(stop - start)
-        log_lambda[j], residual[j], iterations[j] = _allocate_cell(
-            log_bc[members], alpha[members], cell_y
-        )
-        for k in range(stop - start):
-            y[members[k]] = cell_y[k]
+        if starts[j + 1] > starts[j]:
+            log_lambda[j], residual[j], iterations[j] = _allocate_members(
+                log_bc, alpha, order[starts[j]:starts[j + 1]], y)
     return y, log_lambda, residual, iterations
+
+
+@njit(cache=True)
+def chosen_log_bc(log_bc, association):
+    """``log(B c_ij)`` of each user on its BS ``association[i]`` (kernel)."""
+    chosen = np.empty(log_bc.shape[0])
+    for i in range(log_bc.shape[0]):
+        chosen[i] = log_bc[i, association[i]]
+    return chosen
+
+
+@njit(cache=True)
+def _haf(chosen, alpha, y):
+    total = 0.0
+    for i in range(chosen.shape[0]):
+        total += utility_of_log(chosen[i] + np.log(y[i]), alpha[i])
+    return total
+
+
+@njit(cache=True)
+def chosen_value(chosen, alpha, association, n_bs):
+    """HAF with Algorithm-1 bandwidth, from each user's ``log(B c)`` on its serving BS (kernel)."""
+    return _haf(chosen, alpha, allocate_kernel(chosen, alpha, association, n_bs)[0])
+
+
+@njit(cache=True, parallel=True)
+def parallel_chosen_value(chosen, alpha, association, n_bs):
+    """:func:`chosen_value` with the BSs solved in parallel (kernel; the same value bit for
+    bit: each BS's split does not depend on the others and the sum runs in user order).
+    For one large network; a caller that evaluates many small ones uses :func:`chosen_value`."""
+    starts, order = group_by_bs(association, n_bs)
+    y = np.zeros(chosen.shape[0])
+    for j in prange(n_bs):
+        if starts[j + 1] > starts[j]:
+            _allocate_members(chosen, alpha, order[starts[j]:starts[j + 1]], y)
+    return _haf(chosen, alpha, y)
 
 
 @njit(cache=True)
 def association_value(log_bc, alpha, association):
     """HAF of an association with Algorithm-1 bandwidth (kernel)."""
-    n_users, n_bs = log_bc.shape
-    chosen = np.empty(n_users)
-    for i in range(n_users):
-        chosen[i] = log_bc[i, association[i]]
-    y, _, _, _ = allocate_kernel(chosen, alpha, association, n_bs)
-    total = 0.0
-    for i in range(n_users):
-        total += utility_of_log(chosen[i] + np.log(y[i]), alpha[i])
-    return total
+    return chosen_value(chosen_log_bc(log_bc, association), alpha, association, log_bc.shape[1])
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from hudnlib.allocation import Allocation, allocate_bandwidth, association_value
+from hudnlib.allocation import Allocation, allocate_bandwidth, chosen_log_bc, parallel_chosen_value
 from hudnlib.fairness import utility_of_log
 from hudnlib.validation import as_float_array, as_positive_scalar, as_problem
 
@@ -138,44 +138,68 @@ CHEAP = 8
 def candidate_sets(log_bc, k):
     """Each user's ``k`` BSs with the largest ``log(B c_ij)`` (kernel; one pass).
 
-    Returns their indices (I, k), the largest ``log(B c_ij)`` outside them (``rest``; -inf
-    when ``k >= J``).
+    Returns their indices (I, k) and ``log(B c_ij)`` (I, k), stored contiguously per user so
+    that a best response reads them in a few cache lines, and the largest ``log(B c_ij)``
+    outside them (``rest``; -inf when ``k >= J``).
     """
     n_users, n_bs = log_bc.shape
     k = min(k, n_bs)
     cand = np.empty((n_users, k), dtype=np.int64)
+    cand_log = np.empty((n_users, k))
     rest = np.full(n_users, -np.inf)
     for i in prange(n_users):
-        row = log_bc[i]
-        vals = row[:k].copy()
-        cand[i] = np.arange(k)
-        worst = np.argmin(vals)
+        row, idx, vals = log_bc[i], cand[i], cand_log[i]
+        worst, low = 0, np.inf
+        for q in range(k):
+            idx[q], vals[q] = q, row[q]
+            if row[q] < low:
+                worst, low = q, row[q]
         out = -np.inf
         for j in range(k, n_bs):
             v = row[j]
-            if v > vals[worst]:
-                out = max(out, vals[worst])
-                vals[worst], cand[i, worst] = v, j
-                worst = np.argmin(vals)
-            else:
+            if v <= low:
                 out = max(out, v)
+                continue
+            out = max(out, low)
+            idx[worst], vals[worst] = j, v
+            worst, low = 0, vals[0]
+            for q in range(1, k):
+                if vals[q] < low:
+                    worst, low = q, vals[q]
         rest[i] = out
-    return cand, rest
+    return cand, cand_log, rest
+
+
+@njit(cache=True, inline="always")
+def _consider(j, lb, u, a, mu, log_mu, whole_j, whole_v, inner_j, inner_s, inner_lb):
+    """Fold BS ``j`` (``log(B c_ij) = lb``, ``U(B c_ij) = u``) into a user's running best
+    whole-band and best interior choice, ties to the lower index (as the full scan)."""
+    if (1.0 - a) * lb >= log_mu[j]:
+        v = u - mu[j]
+        if v > whole_v or (v == whole_v and j < whole_j):
+            whole_v, whole_j = v, j
+    else:
+        s = lb - log_mu[j]
+        if s > inner_s or (s == inner_s and j < inner_j):
+            inner_s, inner_j, inner_lb = s, j, lb
+    return whole_j, whole_v, inner_j, inner_s, inner_lb
 
 
 @njit(cache=True, parallel=True)
-def screened_best_response_kernel(log_bc, u_full, alpha, mu, cand, rest, n_cheap):
+def screened_best_response_kernel(log_bc, u_full, alpha, mu, cand, cand_log, cand_u, rest, u_rest, n_cheap):
     """:func:`best_response_kernel` with the same result, reading few BSs per user (kernel).
 
-    Each user evaluates its candidate BSs and the ``n_cheap`` cheapest BSs of the iteration.
-    Every other BS has ``log(B c_ij) <= rest_i`` and a price at least ``mu_theta`` (the
-    cheapest price outside the cheap set), so none can reach ``rest_i - log mu_theta`` as an
-    interior choice nor ``U(exp(rest_i)) - mu_theta`` as a whole-band choice (both values
-    increase with ``log(B c)`` and decrease with the price; the utility bound carries a
-    1e-9 relative slack against rounding). When both bounds fall strictly below what the
-    evaluated BSs reach, the evaluated winner is the full scan's winner, ties broken
-    towards the lower index as the full scan does; otherwise (and for alpha = 0) the user
-    scans its whole row. Returns the choice, ``z*``, ``v*`` and how many users scanned.
+    Each user evaluates its candidate BSs (their ``log(B c)`` and ``U(B c)`` read from
+    ``cand_log`` and ``cand_u``, stored contiguously) and the ``n_cheap`` cheapest BSs of the
+    iteration. Every other BS has ``log(B c_ij) <= rest_i`` and a price at least ``mu_theta``
+    (the cheapest price outside the cheap set), so none can reach ``rest_i - log mu_theta`` as
+    an interior choice nor ``u_rest_i - mu_theta`` (``u_rest_i = U(exp(rest_i))``) as a
+    whole-band choice (both values increase with ``log(B c)`` and decrease with the price; the
+    utility bound carries a 1e-9 relative slack against rounding). When both bounds fall
+    strictly below what the evaluated BSs reach, the evaluated winner is the full scan's
+    winner, ties broken towards the lower index as the full scan does; otherwise (and for
+    alpha = 0) the user scans its whole row. Returns the choice, ``z*``, ``v*``, the winner's
+    ``log(B c)`` and how many users scanned.
     """
     n_users, n_bs = log_bc.shape
     log_mu = np.log(mu)
@@ -184,41 +208,68 @@ def screened_best_response_kernel(log_bc, u_full, alpha, mu, cand, rest, n_cheap
     outside = n_cheap < n_bs
     theta = log_mu[order[n_cheap]] if outside else np.inf
     mu_theta = mu[order[n_cheap]] if outside else np.inf
+    cheap = order[:n_cheap].copy()
+    # the cheap BSs' entries gathered in one tight pass (independent loads overlap; read
+    # inside the branchy loop below, each would stall it)
+    cheap_log = np.empty((n_users, n_cheap))
+    cheap_u = np.empty((n_users, n_cheap))
+    for i in prange(n_users):
+        for q in range(n_cheap):
+            cheap_log[i, q] = log_bc[i, cheap[q]]
+            cheap_u[i, q] = u_full[i, cheap[q]]
     k = cand.shape[1]
     choice = np.empty(n_users, dtype=np.int64)
     z = np.empty(n_users)
     value = np.empty(n_users)
+    chosen = np.empty(n_users)
     scanned = np.zeros(n_users, dtype=np.int64)
     for i in prange(n_users):
         a, row, u_row = alpha[i], log_bc[i], u_full[i]
         if a != 0.0:
-            whole_j, whole_v, inner_j, inner_s = n_bs, -np.inf, n_bs, -np.inf
-            for q in range(k + n_cheap):
-                j = cand[i, q] if q < k else order[q - k]
-                if (1.0 - a) * row[j] >= log_mu[j]:
-                    v = u_row[j] - mu[j]
-                    if v > whole_v or (v == whole_v and j < whole_j):
-                        whole_v, whole_j = v, j
-                else:
-                    s = row[j] - log_mu[j]
-                    if s > inner_s or (s == inner_s and j < inner_j):
-                        inner_s, inner_j = s, j
+            whole_j, whole_v, inner_j, inner_s, inner_lb = n_bs, -np.inf, n_bs, -np.inf, 0.0
+            for q in range(k):
+                whole_j, whole_v, inner_j, inner_s, inner_lb = _consider(
+                    cand[i, q], cand_log[i, q], cand_u[i, q], a, mu, log_mu,
+                    whole_j, whole_v, inner_j, inner_s, inner_lb)
+            for q in range(n_cheap):
+                whole_j, whole_v, inner_j, inner_s, inner_lb = _consider(
+                    cheap[q], cheap_log[i, q], cheap_u[i, q], a, mu, log_mu,
+                    whole_j, whole_v, inner_j, inner_s, inner_lb)
             s_out, whole_out = -np.inf, -np.inf
             if outside and rest[i] > -np.inf:
                 s_out = rest[i] - theta
-                u_out = utility_of_log(rest[i], a)
-                whole_out = u_out + 1e-9 * abs(u_out) - mu_theta
+                whole_out = u_rest[i] + 1e-9 * abs(u_rest[i]) - mu_theta
             if inner_j < n_bs and s_out < inner_s:
-                inner_z, inner_v = _interior_value(row[inner_j], log_mu[inner_j], mu[inner_j], a)
+                inner_z, inner_v = _interior_value(inner_lb, log_mu[inner_j], mu[inner_j], a)
                 if whole_out < max(whole_v, inner_v):
                     if inner_v > whole_v:
-                        choice[i], z[i], value[i] = inner_j, inner_z, inner_v
+                        choice[i], z[i], value[i], chosen[i] = inner_j, inner_z, inner_v, inner_lb
                     else:
-                        choice[i], z[i], value[i] = whole_j, 1.0, whole_v
+                        choice[i], z[i], value[i], chosen[i] = whole_j, 1.0, whole_v, row[whole_j]
                     continue
         scanned[i] = 1
         choice[i], z[i], value[i] = _respond_full(row, u_row, a, mu, log_mu)
-    return choice, z, value, scanned.sum()
+        chosen[i] = row[choice[i]]
+    return choice, z, value, chosen, scanned.sum()
+
+
+@njit(cache=True, parallel=True)
+def screening_data(log_bc, u_full, alpha, k):
+    """What :func:`screened_best_response_kernel` reads besides the prices: the candidate
+    sets (:func:`candidate_sets`; empty for ``k = 0``), the candidates' ``U(B c)``, and
+    ``U(exp(rest_i))`` per user (kernel)."""
+    n_users = log_bc.shape[0]
+    if k == 0:
+        return np.empty((0, 0), np.int64), np.empty((0, 0)), np.empty((0, 0)), np.empty(0), np.empty(0)
+    cand, cand_log, rest = candidate_sets(log_bc, k)
+    cand_u = np.empty(cand_log.shape)
+    u_rest = np.full(n_users, -np.inf)
+    for i in prange(n_users):
+        for q in range(cand.shape[1]):
+            cand_u[i, q] = u_full[i, cand[i, q]]
+        if rest[i] > -np.inf:
+            u_rest[i] = utility_of_log(rest[i], alpha[i])
+    return cand, cand_log, cand_u, rest, u_rest
 
 
 @njit(cache=True)
@@ -233,7 +284,8 @@ def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter, screen=Tru
     that scanned their whole row.
     """
     n_users, n_bs = log_bc.shape
-    cand, rest = candidate_sets(log_bc, CANDIDATES if screen else 1)  # unused when not screening
+    screen = screen and n_bs > CANDIDATES + CHEAP  # below that every BS is evaluated anyway
+    cand, cand_log, cand_u, rest, u_rest = screening_data(log_bc, u_full, alpha, CANDIDATES if screen else 0)
     mu = mu0.copy()
     haf_history = np.empty(n_iter)
     dual_history = np.empty(n_iter)
@@ -243,10 +295,12 @@ def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter, screen=Tru
     scanned = 0
     for t in range(n_iter):
         if screen:
-            choice, z, value, full = screened_best_response_kernel(log_bc, u_full, alpha, mu, cand, rest, CHEAP)
+            choice, z, value, chosen, full = screened_best_response_kernel(
+                log_bc, u_full, alpha, mu, cand, cand_log, cand_u, rest, u_rest, CHEAP)
             scanned += full
         else:
             choice, z, value = best_response_kernel(log_bc, u_full, alpha, mu)
+            chosen = chosen_log_bc(log_bc, choice)
             scanned += n_users
         # eq. (18): the dual function at the current prices
         dual = 0.0
@@ -256,7 +310,7 @@ def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter, screen=Tru
             dual += mu[j]
         dual_history[t] = dual
         # stage 2: Algorithm 1 on the users each BS attracted
-        total = association_value(log_bc, alpha, choice)
+        total = parallel_chosen_value(chosen, alpha, choice, n_bs)
         haf_history[t] = total
         if total > best_haf:
             best_haf = total

@@ -126,3 +126,28 @@ def test_the_split_depends_on_the_rate_unit_only_for_mixed_alphas():
     assert np.max(np.abs(one - twenty)) > 1e-2
     one, twenty = (allocate_bandwidth(se, equal, assoc, b).fraction for b in (1.0, 20.0))
     np.testing.assert_allclose(one, twenty, atol=1e-10)
+
+
+def test_group_by_bs_is_a_stable_sort(rng):
+    from hudnlib.allocation import group_by_bs
+
+    association = rng.integers(0, 7, 200)
+    association[association == 3] = 4  # an empty BS
+    starts, order = group_by_bs(association, 7)
+    np.testing.assert_array_equal(order, np.argsort(association, kind="stable"))
+    np.testing.assert_array_equal(np.diff(starts), np.bincount(association, minlength=7))
+
+
+def test_parallel_haf_equals_the_serial_one_bit_for_bit(rng):
+    from hudnlib.allocation import association_value, chosen_log_bc, chosen_value, parallel_chosen_value
+
+    se, alpha = random_instance(rng, 3000, 200)
+    alpha[::11] = 0.0
+    association = rng.integers(0, 200, 3000)
+    association[association % 17 == 0] = 1  # empty BSs and one crowded BS
+    log_bc = np.log(se)
+    chosen = chosen_log_bc(log_bc, association)
+    np.testing.assert_array_equal(chosen, log_bc[np.arange(3000), association])
+    serial = chosen_value(chosen, alpha, association, 200)
+    assert parallel_chosen_value(chosen, alpha, association, 200) == serial == association_value(log_bc, alpha, association)
+    assert serial == pytest.approx(allocate_bandwidth(se, alpha, association).haf, rel=1e-12)

@@ -115,29 +115,48 @@ def test_screened_pricing_gives_the_full_scans_iterates_bit_for_bit(rng, alphas)
 
 
 def test_screened_best_response_at_spread_prices(rng):
-    from hudnlib.pricing import (CHEAP, CANDIDATES, best_response_kernel, candidate_sets, full_band_utility,
-                                 screened_best_response_kernel)
+    from hudnlib.pricing import (CHEAP, CANDIDATES, best_response_kernel, full_band_utility, screened_best_response_kernel,
+                                 screening_data)
 
     se, _ = _geometric(rng, 800, 120)
     alpha = rng.uniform(0.0, 4.0, 800)
     log_bc = np.log(se)
     u_full = full_band_utility(log_bc, alpha)
-    cand, rest = candidate_sets(log_bc, CANDIDATES)
+    data = screening_data(log_bc, u_full, alpha, CANDIDATES)
     for spread in (0.0, 2.0, 9.0):  # prices over 0, 2 and 9 decades (floor-priced BSs)
         prices = 10 ** rng.uniform(-spread, 0, 120)
-        ours = screened_best_response_kernel(log_bc, u_full, alpha, prices, cand, rest, CHEAP)
+        ours = screened_best_response_kernel(log_bc, u_full, alpha, prices, *data, CHEAP)
         for a, b in zip(best_response_kernel(log_bc, u_full, alpha, prices), ours[:3]):
             np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(ours[3], log_bc[np.arange(800), ours[0]])  # the winner's log(Bc)
+
+
+def test_small_networks_are_not_screened(rng):
+    """With J <= CANDIDATES + CHEAP every BS would be evaluated: the kernel scans directly."""
+    from hudnlib.pricing import CHEAP, CANDIDATES, MIN_PRICE_FRACTION, full_band_utility, pricing_kernel
+
+    n_bs = CANDIDATES + CHEAP
+    se, alpha = _geometric(rng, 300, n_bs)
+    log_bc = np.log(se)
+    probe = price_association(se, alpha, n_iter=1)
+    args = (log_bc, full_band_utility(log_bc, alpha), alpha, np.full(n_bs, probe.initial_price), probe.step0,
+            MIN_PRICE_FRACTION * probe.initial_price, 20)
+    screened = pricing_kernel(*args, True)
+    assert screened[5] == 1.0
+    for a, b in zip(pricing_kernel(*args, False)[:5], screened[:5]):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_candidate_sets_hold_each_users_best_bss(rng):
     from hudnlib.pricing import candidate_sets
 
     log_bc = rng.normal(size=(50, 30))
-    cand, rest = candidate_sets(log_bc, 6)
+    cand, cand_log, rest = candidate_sets(log_bc, 6)
     order = np.argsort(-log_bc, axis=1)
     for i in range(50):
         assert set(cand[i]) == set(order[i, :6])
+        np.testing.assert_array_equal(cand_log[i], log_bc[i, cand[i]])
         assert rest[i] == log_bc[i, order[i, 6]]
-    cand, rest = candidate_sets(log_bc, 40)
-    assert cand.shape == (50, 30) and np.all(rest == -np.inf)
+    cand, cand_log, rest = candidate_sets(log_bc, 40)
+    assert cand.shape == cand_log.shape == (50, 30) and np.all(rest == -np.inf)
+    assert set(cand[0]) == set(range(30))
