@@ -21,7 +21,7 @@ from hudnlib.experiments.paper_a_baselines import BaselineConfig, radio_map_of
 from hudnlib.provenance import config_hash
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.experiments.statistics import mean_ci, verdict
-from hudnlib.gnn.graph import dense_batch, to_hetero_data
+from hudnlib.gnn.graph import dense_batch, strongest_labels, to_hetero_data
 from hudnlib.gnn.model import HGSAGE
 from hudnlib.gnn.training import (
     CHECKPOINT_DIR, TrainConfig, event_batch, fine_tune_srl, load_checkpoint, train_grl,
@@ -31,7 +31,7 @@ from hudnlib.scenarios.paper_a import HUDNConfig, draw_event
 from hudnlib.storage import atomic_path
 
 __all__ = ["GNNConfig", "grl_model", "training_curves", "learning_rate_table", "full_rate_table", "full_time_table",
-           "jain_index", "learning_claims_table", "density_claims_table"]
+           "jain_index", "learning_claims_table", "density_claims_table", "decision_frame"]
 
 
 @dataclass(frozen=True)
@@ -131,16 +131,23 @@ def run_gnn_samples(config: GNNConfig, indices: np.ndarray, inputs: dict) -> pd.
             grl_seconds = time.perf_counter() - t0
             runs = [("GRL", assoc, power_w, grl_seconds)]
             if k < config.srl_events:
-                labels = torch.tensor(np.argmax(np.where(event.detectable, event.gain, 0.0), axis=1))[None]
+                labels = strongest_labels(event.gain, event.detectable)[None]
                 t0 = time.perf_counter()
                 best, _ = fine_tune_srl(model, batch, labels, config.train)
                 runs.append(("SRL", best["association"], best["power"], time.perf_counter() - t0))
-            for name, a, p, seconds in runs:
-                frames.append(pd.DataFrame({
-                    "sample": int(k), "n_active": n_active, "method": name, "ue": np.arange(n_active),
-                    "bs": a, "rate": effective_rates(event.gain, p, noise, a), "seconds": seconds,
-                }))
+            frames.append(decision_frame(event.gain, noise, runs, sample=int(k), n_active=n_active))
     return pd.concat(frames, ignore_index=True)
+
+
+def decision_frame(gain: np.ndarray, noise_w: float, runs: list[tuple], idle_silent: bool = False,
+                   **keys) -> pd.DataFrame:
+    """One row per (method, UE) of one event's ``runs``, each ``(method, association, BS
+    powers in W, seconds)``: the serving BS, its power, the UE's effective rate (eq. (2); idle
+    BSs silent when ``idle_silent``) and the method's time; ``keys`` become constant columns."""
+    return pd.concat([pd.DataFrame({
+        **keys, "method": name, "ue": np.arange(len(assoc)), "bs": assoc, "power_w": power_w[assoc],
+        "rate": effective_rates(gain, power_w, noise_w, assoc, idle_silent), "seconds": seconds,
+    }) for name, assoc, power_w, seconds in runs], ignore_index=True)
 
 
 def training_curves(frame: pd.DataFrame, window: int = 50) -> pd.DataFrame:

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from hudnlib.effective_rate import effective_rates
 from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig, prepare_events, radio_map_of
+from hudnlib.experiments.paper_a_gnn import decision_frame
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.gnn.authors_training import AuthorsTrainConfig, fine_tune_srl_authors, kept_model, train_grl_authors
-from hudnlib.gnn.graph import dense_batch, to_hetero_data
+from hudnlib.gnn.graph import dense_batch, strongest_labels, to_hetero_data
 from hudnlib.gnn.training import CHECKPOINT_DIR
 from hudnlib.provenance import config_hash
 from hudnlib.radio import dbm_to_w
@@ -129,15 +129,11 @@ def run_samples(config: AuthorsGNNConfig, indices: np.ndarray, inputs: dict) -> 
             z, _, power = model(batch)
         runs = [("GRL", z[0].argmax(-1).numpy(), power[0].numpy(), time.perf_counter() - t0)]
         if config.srl_steps:
-            labels = torch.tensor(np.argmax(np.where(detectable, gain, 0.0), axis=1))[None]
+            labels = strongest_labels(gain, detectable)[None]
             t0 = time.perf_counter()
             best, _ = fine_tune_srl_authors(model, batch, labels, config.train, steps=config.srl_steps)
             runs.append(("SRL", best["association"], best["power"], time.perf_counter() - t0))
-        for name, assoc, power_w, seconds in runs:
-            frames.append(pd.DataFrame({
-                "sample": int(k), "method": name, "ue": np.arange(len(assoc)), "bs": assoc,
-                "rate": effective_rates(gain, power_w, noise, assoc, idle_silent), "seconds": seconds,
-            }))
+        frames.append(decision_frame(gain, noise, runs, idle_silent, sample=int(k)))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -148,14 +144,15 @@ def run_training(config: AuthorsGNNConfig, indices: np.ndarray, inputs: dict) ->
     radio_map, p_max, noise = _setting(config)
     gain, detectable = events["gain"][0], events["detectable"][0]
     batch = dense_batch([to_hetero_data(gain, detectable, p_max, noise)])
-    labels = torch.tensor(np.argmax(np.where(detectable, gain, 0.0), axis=1))[None]
+    labels = strongest_labels(gain, detectable)[None]
     _, srl = fine_tune_srl_authors(model.eval(), batch, labels, config.train, steps=config.srl_steps)
     return pd.concat([grl.assign(phase="GRL"), srl.assign(phase="SRL")], ignore_index=True)
 
 
-GRL_STEPS = 2_000
-"""GRL steps run here (of the authors' 10,000): about 40 minutes per reading on one core of
-the 2-core machine this was built on (1.2 s per step); see the book."""
+GRL_STEPS = 4_000
+"""GRL steps run here (of the authors' 10,000): about 1.0-1.5 s per step of 64 events on one
+core of the 2-core machine this was built on (both readings side by side), i.e. 70-100 minutes
+per reading; see the book."""
 
 _QUICK = AuthorsTrainConfig(steps=6, batch=4, window=3, checkpoint_every=3)
 

@@ -33,7 +33,7 @@ from tqdm import tqdm
 from hudnlib.gnn.authors import LOSS_WEIGHTS, AuthorsHGSAGE, authors_loss_terms
 from hudnlib.gnn.graph import DenseBatch
 from hudnlib.gnn.objective import rate
-from hudnlib.gnn.training import default_device, event_batch, load_checkpoint, save_checkpoint, to_device
+from hudnlib.gnn.training import default_device, event_batch, load_checkpoint, resume, save_checkpoint, to_device
 from hudnlib.provenance import config_hash
 from hudnlib.scenarios.paper_a import RadioMap
 
@@ -123,21 +123,13 @@ def train_grl_authors(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.t_max, eta_min=config.lr_floor)
     rng = np.random.default_rng(config.seed)
-    state = {"step": 0, "best": -np.inf, "window": [], "history": [], "seconds": 0.0,
-             "best_model": copy.deepcopy(model.state_dict())}
     key = trajectory_key(config)
-    if checkpoint is not None and checkpoint.exists():
-        saved = load_checkpoint(checkpoint, device)
-        if saved["config_hash"] == key:
-            if saved["state"]["step"] > config.steps:
-                raise ValueError(f"{checkpoint.name} is at step {saved['state']['step']}, past the "
-                                 f"{config.steps} steps asked for; ask for {saved['state']['step']}")
-            model.load_state_dict(saved["model"])
-            optimizer.load_state_dict(saved["optimizer"])
-            rng.bit_generator.state = saved["rng"]
-            torch.set_rng_state(saved["torch_rng"])
-            state = saved["state"]
-            schedule.load_state_dict(state["schedule"])
+    state = resume(checkpoint, key, config.steps, model, optimizer, rng, device)
+    if state is None:
+        state = {"step": 0, "best": -np.inf, "window": [], "history": [], "seconds": 0.0,
+                 "best_model": copy.deepcopy(model.state_dict())}
+    else:
+        schedule.load_state_dict(state["schedule"])
     window = deque(state["window"], maxlen=config.window)
     start, done_before = time.perf_counter(), state["seconds"]
     bar = tqdm(range(state["step"], config.steps), initial=state["step"], total=config.steps,

@@ -17,12 +17,18 @@ from torch_geometric.data import HeteroData
 
 from hudnlib.validation import as_float_array, as_mask, as_positive_scalar
 
-__all__ = ["DenseBatch", "edge_feature", "to_hetero_data", "dense_batch"]
+__all__ = ["DenseBatch", "edge_feature", "strongest_labels", "to_hetero_data", "dense_batch"]
 
 
 def edge_feature(gain: np.ndarray, p_max_w: np.ndarray, noise_w: float) -> np.ndarray:
     """``e_ij = 10 log10(p_max,j g_ij / noise) / 10``: full-power SNR in units of 10 dB."""
     return np.log10(gain * p_max_w[None, :] / noise_w)
+
+
+def strongest_labels(gain: np.ndarray, detectable: np.ndarray) -> torch.Tensor:
+    """Each UE's strongest-channel BS among those that detect it (the supervised labels), as
+    a tensor of shape ``gain.shape[:-1]``."""
+    return torch.tensor(np.argmax(np.where(detectable, gain, 0.0), axis=-1))
 
 
 def to_hetero_data(gain: np.ndarray, detectable: np.ndarray, p_max_w: np.ndarray, noise_w: float) -> HeteroData:

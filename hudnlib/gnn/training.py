@@ -32,7 +32,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from hudnlib.gnn.graph import DenseBatch, dense_batch, to_hetero_data
+from hudnlib.gnn.graph import DenseBatch, dense_batch, strongest_labels, to_hetero_data
 from hudnlib.gnn.model import HGSAGE
 from hudnlib.gnn.objective import hard_association, loss_terms, rate
 from hudnlib.provenance import CHECKPOINT_DIR, config_hash, provenance_record
@@ -40,7 +40,7 @@ from hudnlib.scenarios.paper_a import RadioMap, draw_event
 from hudnlib.storage import StoreError, atomic_path, file_digest, verify, write_json
 
 __all__ = ["TrainConfig", "event_batch", "train_grl", "fine_tune_srl", "load_checkpoint", "save_checkpoint",
-           "to_device", "default_device", "CHECKPOINT_DIR"]
+           "resume", "to_device", "default_device", "CHECKPOINT_DIR"]
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,8 @@ def event_batch(radio_map: RadioMap, rng: np.random.Generator, size: int, p_max_
     for _ in range(size):
         event = draw_event(radio_map, rng)
         graphs.append(to_hetero_data(event.gain, event.detectable, p_max_w, noise_w))
-        labels.append(np.argmax(np.where(event.detectable, event.gain, 0.0), axis=1))
-    return dense_batch(graphs), torch.tensor(np.stack(labels))
+        labels.append(strongest_labels(event.gain, event.detectable))
+    return dense_batch(graphs), torch.stack(labels)
 
 
 def to_device(batch: DenseBatch, device: torch.device) -> DenseBatch:
@@ -144,16 +144,9 @@ def train_grl(
     model = HGSAGE(temperature=config.temperature).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     rng = np.random.default_rng(config.seed)
-    state = {"step": 0, "lr": config.lr, "best": -np.inf, "window": [], "history": []}
     key = config_hash(asdict(config))
-    if checkpoint is not None and checkpoint.exists():
-        saved = load_checkpoint(checkpoint, device)
-        if saved["config_hash"] == key:
-            model.load_state_dict(saved["model"])
-            optimizer.load_state_dict(saved["optimizer"])
-            rng.bit_generator.state = saved["rng"]
-            torch.set_rng_state(saved["torch_rng"])
-            state = saved["state"]
+    state = resume(checkpoint, key, config.steps, model, optimizer, rng, device) or {
+        "step": 0, "lr": config.lr, "best": -np.inf, "window": [], "history": []}
     window = deque(state["window"], maxlen=config.window)
     start = time.perf_counter()
     bar = tqdm(range(state["step"], config.steps), initial=state["step"], total=config.steps,
@@ -197,6 +190,31 @@ def train_grl(
             state["window"] = list(window)
             save_checkpoint(checkpoint, model, optimizer, rng, state, config, key, time.perf_counter() - start)
     return model.cpu(), pd.DataFrame(state["history"])
+
+
+def resume(checkpoint: Path | None, key: str, steps: int, model: torch.nn.Module,
+           optimizer: torch.optim.Optimizer, rng: np.random.Generator, device: torch.device) -> dict | None:
+    """Restore ``model``, ``optimizer`` and both RNGs from ``checkpoint`` when it holds the
+    training run ``key``, and return its saved ``state`` (None: start afresh).
+
+    Raises
+    ------
+    ValueError
+        The checkpoint is past the ``steps`` asked for (the run cannot be shortened).
+    """
+    if checkpoint is None or not checkpoint.exists():
+        return None
+    saved = load_checkpoint(checkpoint, device)
+    if saved["config_hash"] != key:
+        return None
+    if saved["state"]["step"] > steps:
+        raise ValueError(f"{checkpoint.name} is at step {saved['state']['step']}, past the "
+                         f"{steps} steps asked for; ask for {saved['state']['step']}")
+    model.load_state_dict(saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])
+    rng.bit_generator.state = saved["rng"]
+    torch.set_rng_state(saved["torch_rng"])
+    return saved["state"]
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
