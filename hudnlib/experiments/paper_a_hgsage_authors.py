@@ -31,7 +31,7 @@ from hudnlib.provenance import config_hash
 from hudnlib.radio import dbm_to_w
 from hudnlib.storage import atomic_path
 
-__all__ = ["AuthorsGNNConfig", "grl_model", "PAPER_STEPS"]
+__all__ = ["AuthorsGNNConfig", "grl_model", "reading_setting", "PAPER_STEPS"]
 
 PAPER_STEPS = 10_000
 """GRL steps of the authors' code."""
@@ -77,7 +77,8 @@ class AuthorsGNNConfig:
                               reading=self.reading)
 
 
-def _setting(config: AuthorsGNNConfig):
+def reading_setting(config: AuthorsGNNConfig) -> tuple:
+    """The reading's radio map, BS powers (W) and noise (W)."""
     radio_map = radio_map_of(config.baselines)
     return radio_map, dbm_to_w(radio_map.power_dbm), READINGS[config.reading].noise(radio_map.config)
 
@@ -92,7 +93,7 @@ def checkpoint_path(config: AuthorsGNNConfig):
 def grl_model(config: AuthorsGNNConfig, progress: bool = True) -> tuple[torch.nn.Module, pd.DataFrame]:
     """Train (or resume, or load) GRL for ``config``; the history is stored beside the
     checkpoint. Returns the kept model and the history."""
-    radio_map, p_max, noise = _setting(config)
+    radio_map, p_max, noise = reading_setting(config)
     path = checkpoint_path(config)
     model, history = train_grl_authors(radio_map, p_max, noise, config.train, checkpoint=path, progress=progress)
     with atomic_path(path.with_suffix(".history.parquet")) as tmp:
@@ -108,7 +109,7 @@ def _prepare(config: AuthorsGNNConfig) -> dict:
 
 @functools.lru_cache(maxsize=4)
 def _trained(config: AuthorsGNNConfig) -> torch.nn.Module:
-    radio_map, p_max, _ = _setting(config)
+    radio_map, p_max, _ = reading_setting(config)
     return kept_model(checkpoint_path(config), config.train, radio_map.config.n_active, len(p_max)).eval()
 
 
@@ -116,7 +117,7 @@ def run_samples(config: AuthorsGNNConfig, indices: np.ndarray, inputs: dict) -> 
     """GRL and SRL on events ``indices``: one row per (event, method, UE), the rate under the
     reading's rule; ``seconds`` per event and method."""
     model = _trained(config)
-    radio_map, p_max, noise = _setting(config)
+    radio_map, p_max, noise = reading_setting(config)
     idle_silent = READINGS[config.reading].idle_silent
     frames = []
     for local, k in enumerate(indices):
@@ -141,7 +142,7 @@ def run_training(config: AuthorsGNNConfig, indices: np.ndarray, inputs: dict) ->
     """Fig. 6: the GRL history, then SRL on the first event for ``srl_steps`` steps."""
     model, grl = grl_model(config)
     events = prepare_events(replace(config.baselines, samples=1))
-    radio_map, p_max, noise = _setting(config)
+    radio_map, p_max, noise = reading_setting(config)
     gain, detectable = events["gain"][0], events["detectable"][0]
     batch = dense_batch([to_hetero_data(gain, detectable, p_max, noise)])
     labels = strongest_labels(gain, detectable)[None]

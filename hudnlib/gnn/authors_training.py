@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
 from hudnlib.gnn.authors import LOSS_WEIGHTS, AuthorsHGSAGE, authors_loss_terms
@@ -37,7 +38,8 @@ from hudnlib.gnn.training import default_device, event_batch, load_checkpoint, r
 from hudnlib.provenance import config_hash
 from hudnlib.scenarios.paper_a import RadioMap
 
-__all__ = ["AuthorsTrainConfig", "decision_rate", "trajectory_key", "train_grl_authors", "fine_tune_srl_authors", "kept_model"]
+__all__ = ["AuthorsTrainConfig", "decision_rate", "trajectory_key", "train_grl_authors", "fine_tune_srl_authors",
+           "kept_model", "step_flops"]
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,17 @@ def train_grl_authors(
     kept = _new_model(config, n_ue, n_bs)
     kept.load_state_dict(state["best_model"])
     return kept, pd.DataFrame(state["history"])
+
+
+def step_flops(radio_map: RadioMap, p_max_w: np.ndarray, noise_w: float, config: AuthorsTrainConfig) -> float:
+    """Floating-point operations of one GRL step (forward pass, loss and backward pass on a
+    batch of ``config.batch`` events) as torch's flop counter counts them: the matrix products."""
+    model = _new_model(config, radio_map.config.n_active, len(p_max_w))
+    batch, labels = event_batch(radio_map, np.random.default_rng(config.seed), config.batch, p_max_w, noise_w)
+    with FlopCounterMode(display=False) as counter:
+        z, x, power = model(batch)
+        authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum().backward()
+    return float(counter.get_total_flops())
 
 
 def kept_model(checkpoint: Path, config: AuthorsTrainConfig, n_ue: int, n_bs: int) -> AuthorsHGSAGE:
