@@ -277,7 +277,8 @@ def pricing_kernel(log_bc, u_full, alpha, mu0, step0, mu_min, n_iter, screen=Tru
     """Algorithm 2 of paper B (kernel; trusts its inputs).
 
     ``screen`` uses :func:`screened_best_response_kernel` (the same iterates, tested bit for
-    bit); ``False`` scans every BS for every user.
+    bit) on networks of more than ``CANDIDATES + CHEAP`` BSs; ``False``, or a smaller
+    network, scans every BS for every user.
 
     Returns the best-HAF association, the per-iteration HAF and dual value, the
     per-iteration sum of |subgradient|, the final prices and the share of user responses
