@@ -42,12 +42,14 @@ def verdict_box(title: str, lines: Iterable[str], worst: str = "partly") -> Mark
 
 def tidy(table: pd.DataFrame, digits: int = 3) -> pd.io.formats.style.Styler:
     """A table for the page: no index, small type (it must fit a 700-px column), floats to
-    ``digits`` significant digits, blanks for missing values."""
+    ``digits`` significant digits, integers in full, blanks for missing values."""
     table = table.reset_index(drop=True)
+    integers = list(table.select_dtypes("integer").columns)
     return (table.style.hide(axis="index")
             .set_properties(**{"font-size": "0.82em", "padding": "2px 4px"})
             .set_table_styles([{"selector": "th", "props": [("font-size", "0.82em"), ("padding", "2px 4px")]}])
             .format(lambda v: "" if v is None or v != v else f"{v:.{digits}g}",
-                    subset=list(table.select_dtypes("number").columns))
+                    subset=[c for c in table.select_dtypes("number").columns if c not in integers])
+            .format(lambda v: f"{v:,}", subset=integers)
             .format(lambda v: "" if v is None or v != v else v,
                     subset=list(table.select_dtypes(exclude="number").columns)))
