@@ -25,8 +25,8 @@ NAME = "paper_b_users_low"
 def _cli(*args, **kwargs):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop(runner.SCHEDULER_ENV, None)
-    return subprocess.Popen([sys.executable, "-m", "hudnlib", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+    return subprocess.Popen([sys.executable, "-m", "hudnlib", *args], cwd=ROOT, env=env, text=True, **streams)
 
 
 def _values(frame):
@@ -44,17 +44,30 @@ def _chunks(folder):
     return sorted(folder.glob("*.partial-*/chunk-*.parquet"))
 
 
+# Only a guard against a hung child, never a speed requirement: on a clean clone the child
+# compiles every kernel (about 30 s on an idle 2-core machine, several times that while the
+# other test worker is busy).
+HANG_GUARD_S = 900
+
+
 def _kill_sweep_after(folder, n_chunks):
     """Start ``python -m hudnlib run`` (one sample a chunk) and SIGKILL it once it has
-    written ``n_chunks`` chunks."""
-    proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(folder))
-    deadline = time.time() + 120
-    while len(_chunks(folder)) < n_chunks and proc.poll() is None:
-        assert time.time() < deadline, "the sweep wrote no chunks within 120 s"
-        time.sleep(0.05)
-    assert proc.poll() is None, "the sweep finished before it could be interrupted"
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    written ``n_chunks`` chunks. The child's output goes to files, so that it can never block
+    on a full pipe, and is quoted if the child dies or hangs."""
+    log = folder / "child.log"
+    with open(log, "w") as out:
+        proc = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(folder),
+                    stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + HANG_GUARD_S
+        while len(_chunks(folder)) < n_chunks and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        finished = proc.poll() is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert not finished, f"the sweep ended before it could be interrupted:\n{log.read_text()[-3000:]}"
+    assert len(_chunks(folder)) >= n_chunks, (
+        f"the sweep wrote {len(_chunks(folder))} of {n_chunks} chunks in {HANG_GUARD_S} s:\n"
+        f"{log.read_text()[-3000:]}")
 
 
 def test_sigkill_mid_sweep_then_resume_gives_the_identical_frame(tmp_path, reference):
@@ -62,7 +75,8 @@ def test_sigkill_mid_sweep_then_resume_gives_the_identical_frame(tmp_path, refer
     assert 2 <= len(_chunks(tmp_path)) < 8
     assert not (tmp_path / f"{NAME}-quick.parquet").exists()
     resumed = _cli("run", NAME, "--workers", "0", "--chunk-size", "1", "--results-dir", str(tmp_path))
-    assert resumed.wait() == 0, resumed.stderr.read()
+    _, err = resumed.communicate()
+    assert resumed.returncode == 0, err
     frame, _ = runner.load(NAME, "quick", results_dir=tmp_path)
     pd.testing.assert_frame_equal(_values(frame), _values(reference))
 
@@ -132,7 +146,8 @@ def test_two_configs_run_concurrently_keep_their_own_results(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", script, str(seed), str(tmp_path)], cwd=ROOT, env=env,
                               stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
     for p in procs:
-        assert p.wait() == 0, p.stderr.read()
+        _, err = p.communicate()
+        assert p.returncode == 0, err
     for seed in (1, 2):
         config = StaticConfig(samples=6, n_users=(30,), methods=("Ours", "Random"), n_iter=30, seed=seed)
         stored, record = runner.load(NAME, config=config, results_dir=tmp_path)
