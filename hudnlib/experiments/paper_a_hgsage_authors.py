@@ -150,10 +150,10 @@ def run_training(config: AuthorsGNNConfig, indices: np.ndarray, inputs: dict) ->
     return pd.concat([grl.assign(phase="GRL"), srl.assign(phase="SRL")], ignore_index=True)
 
 
-GRL_STEPS = 4_000
-"""GRL steps run here (of the authors' 10,000): about 1.0-1.5 s per step of 64 events on one
-core of the 2-core machine this was built on (both readings side by side), i.e. 70-100 minutes
-per reading; see the book."""
+GRL_STEPS = PAPER_STEPS
+"""GRL steps run here, the authors' 10,000: about 1.0-1.5 s per step of 64 events on one core of
+the 2-core machine this was built on (both readings side by side), i.e. 3-4 hours per reading;
+see the book."""
 
 _QUICK = AuthorsTrainConfig(steps=6, batch=4, window=3, checkpoint_every=3)
 
