@@ -1,4 +1,11 @@
-"""Time one HGSAGE training step: dense batched matmuls (ours) vs PyG message passing.
+"""Time one HGSAGE training step: dense batched matmuls (ours) vs PyG message passing; and
+the authors' configuration: one GRL step (batch 64) and one SRL event-step batched over
+events, each beside its matrix-product floor (the step's own products, shapes recorded by
+torch's profiler, replayed alone on the same device) and against the reference forms
+(concatenate-then-map layers, torch's dense ``topk`` draw, one event at a time).
+
+``python benchmarks/bench_gnn.py --authors`` runs only the authors' part (on CUDA when
+torch finds it, else the CPU).
 
 Both models have two layers of 128 per node with first-order (UE<->BS edges) and
 second-order (UE-UE and BS-BS through a shared neighbour) SAGE aggregators, on a batch of
@@ -8,10 +15,13 @@ is the one ``hudnlib.gnn.model`` uses.
 
 from __future__ import annotations
 
+import argparse
+import copy
 import time
 
 import numpy as np
 import torch
+from torch.profiler import ProfilerActivity, profile
 from torch_geometric.data import Batch
 from torch_geometric.nn import HeteroConv, SAGEConv
 
@@ -68,7 +78,161 @@ def time_step(step, repeats=5):
     return min(times)
 
 
+def product_floor(step, device: torch.device, repeats: int = 5) -> tuple[float, float]:
+    """(seconds, FLOPs) of the matrix products one call of ``step`` runs, replayed alone with
+    the same shapes on ``device``: the time the step would take if it did nothing else."""
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        step()
+    products = []
+    for event in prof.key_averages(group_by_input_shape=True):
+        if event.key in ("aten::mm", "aten::bmm") and event.input_shapes and len(event.input_shapes[0]) >= 2:
+            a, b = event.input_shapes[0], event.input_shapes[1]
+            products.append((tuple(a), tuple(b), event.count))
+    flops = sum(2.0 * np.prod(a) * b[-1] * count for a, b, count in products)
+    tensors = [(torch.randn(a, device=device), torch.randn(b, device=device), count) for a, b, count in products]
+
+    def replay():
+        for x, y, count in tensors:
+            for _ in range(count):
+                torch.matmul(x, y)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    return time_step(replay, repeats), flops
+
+
+def authors_steps(device: torch.device) -> None:
+    """The authors' GRL step and batched SRL event-step against their floors and references."""
+    from hudnlib.experiments.paper_a_hgsage_authors import AuthorsGNNConfig, checkpoint_path, reading_setting
+    from hudnlib.gnn.authors import AuthorsHGSAGE, authors_loss_terms
+    from hudnlib.gnn.authors_training import AuthorsTrainConfig, fine_tune_srl_batched, kept_model
+    from hudnlib.gnn.training import event_batch, to_device
+
+    config = AuthorsGNNConfig(samples=200, reading="authors", train=AuthorsTrainConfig())
+    radio_map, p_max, noise = reading_setting(config)
+    n_ue, n_bs = radio_map.config.n_active, len(p_max)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    torch.manual_seed(0)
+    model = AuthorsHGSAGE(n_ue, n_bs).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    rng = np.random.default_rng(0)
+    fixed = [tuple(to_device(b, device) if i == 0 else b.to(device) for i, b in enumerate(event_batch(
+        radio_map, rng, 64, p_max, noise))) for _ in range(2)]
+
+    def grl_step(draw: bool = True):
+        batch, labels = event_batch(radio_map, rng, 64, p_max, noise) if draw else fixed[0]
+        batch, labels = to_device(batch, device), labels.to(device)
+        z, x, power = model(batch, rng if device.type == "cpu" else None)
+        loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        sync()
+
+    t_grl = time_step(grl_step, repeats=10)
+    t_grl_fixed = time_step(lambda: grl_step(False), repeats=10)
+    floor, flops = product_floor(lambda: grl_step(False), device)
+    print(f"Authors' HGSAGE ({n_ue} UEs x {n_bs} BSs) on {device.type}"
+          f"{' (' + torch.cuda.get_device_name(0) + ')' if device.type == 'cuda' else ''}, "
+          f"{torch.get_num_threads()} CPU threads:")
+    print(f"  GRL step, batch 64:             {1e3 * t_grl:8.1f} ms  (events drawn: "
+          f"{1e3 * (t_grl - t_grl_fixed):.1f} ms; 10,000 steps: {t_grl * 1e4 / 60:.1f} min)")
+    print(f"    matrix products alone:        {1e3 * floor:8.1f} ms  ({flops / 1e9:.1f} GFLOP at "
+          f"{flops / floor / 1e9:.0f} GFLOP/s; step / floor = {t_grl / floor:.2f})")
+    reference = reference_grl_step(model, fixed[0], device)
+    t_ref = time_step(reference, repeats=5)
+    print(f"  reference GRL step (concatenate-then-map layers, dense topk draw, fixed batch): "
+          f"{1e3 * t_ref:.1f} ms ({t_ref / t_grl_fixed:.2f}x the fast step on the same batch)")
+    kept = kept_model(checkpoint_path(config), config.train, n_ue, n_bs)
+    for events in ((10, 50) if device.type == "cpu" else (10, 100, 200)):
+        batch, labels = event_batch(radio_map, np.random.default_rng(1), events, p_max, noise)
+        batch, labels = to_device(batch, device), labels.to(device)
+
+        def srl(steps=10):
+            fine_tune_srl_batched(kept, batch, labels, config.train, steps=steps)
+            sync()
+
+        t = (time_step(lambda: srl(10), repeats=3) - time_step(lambda: srl(1), repeats=3)) / 9
+        print(f"  SRL batched over {events:3d} events: {1e3 * t / events:6.2f} ms per event-step "
+              f"(10,000 steps x 200 events: {t / events * 2e6 / 3600:.2f} h)")
+    batch1, labels1 = to_device(fixed[0][0], device), fixed[0][1].to(device)
+    one = type(batch1)(**{k: (v[:1] if isinstance(v, torch.Tensor) else v) for k, v in batch1.__dict__.items()})
+    per_event = reference_srl_step(kept.to(device), one, labels1[:1], device)
+    t_one = time_step(per_event, repeats=10)
+    floor_one, flops_one = product_floor(per_event, device)
+    print(f"  SRL one event at a time (reference): {1e3 * t_one:.2f} ms per event-step; its products alone "
+          f"{1e3 * floor_one:.2f} ms ({flops_one / 1e9:.2f} GFLOP)")
+
+
+def reference_grl_step(model, fixed, device):
+    """The reference step: layers as concatenate-then-map, neighbours drawn by torch's dense
+    ``topk`` (:func:`hudnlib.gnn.authors.sample_neighbours`)."""
+    from hudnlib.gnn.authors import authors_loss_terms, neighbourhoods, sample_neighbours, standardised_gain
+
+    batch, labels = fixed
+    ref = copy.deepcopy(model)
+    optimizer = torch.optim.Adam(ref.parameters(), lr=1e-4)
+    p = dict(ref.named_parameters())
+
+    def layer(weight, h_self, h_other, allowed):
+        mask = sample_neighbours(allowed, 10)
+        neigh = mask @ h_other / (mask.sum(-1, keepdim=True) + 1.0)
+        return torch.relu(torch.cat([h_self, neigh], -1) @ weight.T)
+
+    def step():
+        allowed = neighbourhoods(batch.adj)
+        h_ue = standardised_gain(batch.gain)
+        h_bs = h_ue.transpose(-1, -2)
+        for i in range(2):
+            new_bs = torch.cat([layer(p[f"bs_first.{i}.weight"], h_bs, h_ue, allowed[0]),
+                                layer(p[f"bs_second.{i}.weight"], h_bs, h_bs, allowed[1])], -1)
+            new_ue = torch.cat([layer(p[f"ue_first.{i}.weight"], h_ue, h_bs, allowed[2]),
+                                layer(p[f"ue_second.{i}.weight"], h_ue, h_ue, allowed[3])], -1)
+            h_bs, h_ue = new_bs, new_ue
+        hidden = h_bs @ p["power_hidden"].T + p["power_bias"][:, None]
+        power = torch.sigmoid(hidden @ p["power_out"].T).squeeze(-1).double() * batch.p_max
+        var, mean = torch.var_mean(h_ue, -2, keepdim=True, unbiased=False)
+        z = ((h_ue - mean) / torch.sqrt(var + 1e-5) * p["norm_scale"] + p["norm_shift"]) @ p["assoc_out"].T
+        top, bottom = z.max(-1, keepdim=True).values, z.min(-1, keepdim=True).values
+        x = torch.softmax((z - top) / (top - bottom).clamp(min=1e-12) / ref.temperature, -1)
+        loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    return step
+
+
+def reference_srl_step(model, batch, labels, device):
+    """One SRL step on one event as the per-event loop runs it (the module's own forward)."""
+    from hudnlib.gnn.authors import LOSS_WEIGHTS, authors_loss_terms
+
+    tuned = copy.deepcopy(model)
+    optimizer = torch.optim.Adam(tuned.parameters(), lr=1e-4)
+
+    def step():
+        z, x, power = tuned(batch)
+        terms = authors_loss_terms(z, x, power, batch.gain, labels)
+        loss = (terms["loss"] - LOSS_WEIGHTS["supervised"] * terms["supervised"]).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    return step
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--authors", action="store_true", help="only the authors' configuration")
+    args = parser.parse_args()
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    authors_steps(device)
+    if args.authors:
+        return
     radio_map = radio_map_of(BaselineConfig(samples=1))
     p_max, noise = dbm_to_w(radio_map.power_dbm), noise_power_w(20e6)
     rng = np.random.default_rng(0)

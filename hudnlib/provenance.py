@@ -11,8 +11,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import platform
 import subprocess
+import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -51,6 +53,19 @@ CODE_PATHS = ("hudnlib", "pyproject.toml", "constraints.txt")
 """What a result's code is: ``-dirty`` marks uncommitted changes here, not in data files."""
 
 
+COMMIT_ENV = "HUDNLIB_COMMIT"
+"""Commit to record where the tree is a copy without its git history (e.g. on a lent GPU
+machine); used only when git cannot tell."""
+
+
+def accelerator() -> str:
+    """The GPU torch computes on, or ``"none"`` (torch absent, or no CUDA device)."""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available():
+        return "none"
+    return torch.cuda.get_device_name(0)
+
+
 def git_commit() -> str:
     """Commit of the working tree (``-dirty`` if the code has uncommitted changes), or ``unknown``."""
     root = PACKAGE_ROOT.parent
@@ -63,7 +78,7 @@ def git_commit() -> str:
             cwd=root, capture_output=True, text=True, check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return os.environ.get(COMMIT_ENV, "unknown")  # a copy of the tree without .git
     return commit + ("-dirty" if dirty else "")
 
 
@@ -148,7 +163,8 @@ def provenance_record(config: dict, wall_time_s: float, module: str | None = Non
         "module_hash": module_hash(module) if module else None,
         "packages": package_versions(),
         "host": {"machine": platform.machine(), "processor": platform.processor(),
-                 "system": platform.system(), "node": platform.node()},
+                 "system": platform.system(), "node": platform.node(), "cpus": os.cpu_count(),
+                 "accelerator": accelerator()},
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": round(wall_time_s, 3),
     }

@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from hudnlib.gnn.authors import AuthorsHGSAGE, authors_loss_terms, sample_neighbours
-from hudnlib.gnn.authors_training import AuthorsTrainConfig, kept_model, train_grl_authors
-from hudnlib.gnn.graph import dense_batch, to_hetero_data
+from hudnlib.gnn.authors import (AuthorsHGSAGE, authors_loss_terms, neighbourhoods, sample_neighbours,
+                                 standardised_gain)
+from hudnlib.gnn.authors_training import (AuthorsTrainConfig, fine_tune_srl_authors, fine_tune_srl_batched,
+                                          kept_model, train_grl_authors)
+from hudnlib.gnn.graph import dense_batch, dense_batch_of, strongest_labels, to_hetero_data
+from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.radio import dbm_to_w, noise_power_w
 from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map
 
@@ -132,3 +135,133 @@ def test_every_shipped_checkpoint_loads_weights_only_and_the_authors_ones_build_
         n_ue = kept["bs_second.0.weight"].shape[1] // 2  # a BS's features: its channel to every UE
         n_bs = kept["ue_second.0.weight"].shape[1] // 2
         AuthorsHGSAGE(n_ue, n_bs).load_state_dict(kept)
+
+
+def _arrays(rng, n_ue=12, n_bs=7, count=3):
+    gain = 10.0 ** rng.uniform(-13, -7, (count, n_ue, n_bs))
+    detectable = gain > 10**-10
+    for b in range(count):
+        detectable[b, np.arange(n_ue), rng.integers(0, n_bs, n_ue)] = True
+    return gain, detectable, dbm_to_w(np.r_[50.0, np.full(n_bs - 1, 20.0)])
+
+
+def test_batch_built_from_arrays_equals_the_batch_of_pyg_graphs():
+    gain, detectable, p_max = _arrays(np.random.default_rng(3))
+    fast = dense_batch_of(gain, detectable, p_max, NOISE)
+    slow = dense_batch([to_hetero_data(g, d, p_max, NOISE) for g, d in zip(gain, detectable)])
+    for name in ("adj", "edge", "ue_x", "bs_x", "gain", "p_max"):
+        a, b = getattr(fast, name), getattr(slow, name)
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+    detectable[1, 4] = False
+    with pytest.raises(ValueError, match="UE 4 of event 1"):
+        dense_batch_of(gain, detectable, p_max, NOISE)
+
+
+def _reference_forward(model, batch, masks):
+    """The authors' layer as first written (and as their code has it): concatenate the
+    node's state with the mean of its sampled neighbours (0/1 ``masks``), then one linear
+    map; the heads likewise, with variance and mean by torch's reductions."""
+    p = dict(model.named_parameters())
+    h_ue = standardised_gain(batch.gain, torch.float64)
+    h_bs = h_ue.transpose(-1, -2)
+
+    def layer(weight, h_self, h_other, mask):
+        neigh = mask @ h_other / (mask.sum(-1, keepdim=True) + 1.0)
+        return torch.relu(torch.cat([h_self, neigh], -1) @ weight.T)
+
+    for i in range(2):
+        m = masks[4 * i:4 * i + 4]
+        new_bs = torch.cat([layer(p[f"bs_first.{i}.weight"], h_bs, h_ue, m[0]),
+                            layer(p[f"bs_second.{i}.weight"], h_bs, h_bs, m[1])], -1)
+        new_ue = torch.cat([layer(p[f"ue_first.{i}.weight"], h_ue, h_bs, m[2]),
+                            layer(p[f"ue_second.{i}.weight"], h_ue, h_ue, m[3])], -1)
+        h_bs, h_ue = new_bs, new_ue
+    hidden = h_bs @ p["power_hidden"].T + p["power_bias"][:, None]
+    power = torch.sigmoid(hidden @ p["power_out"].T).squeeze(-1).double() * batch.p_max
+    var, mean = torch.var_mean(h_ue, -2, keepdim=True, unbiased=False)
+    z = ((h_ue - mean) / torch.sqrt(var + 1e-5) * p["norm_scale"] + p["norm_shift"]) @ p["assoc_out"].T
+    adj = batch.adj.bool() if model.mask_to_edges else torch.ones_like(batch.adj, dtype=torch.bool)
+    top = z.masked_fill(~adj, float("-inf")).max(-1, keepdim=True).values
+    bottom = z.masked_fill(~adj, float("inf")).min(-1, keepdim=True).values
+    normalised = ((z - top) / (top - bottom).clamp(min=1e-12)).masked_fill(~adj, float("-inf"))
+    return z.masked_fill(~adj, float("-inf")), torch.softmax(normalised / model.temperature, -1), power
+
+
+@pytest.mark.parametrize("mask_to_edges", [False, True])
+def test_fast_grl_step_equals_the_reference_step_on_the_same_draws(mask_to_edges):
+    """Projection before aggregation, shared products and the product-form batch norm are
+    the same maths as the concatenate-then-map layer: same outputs, loss and gradients."""
+    torch.manual_seed(0)
+    gain, detectable, p_max = _arrays(np.random.default_rng(4))
+    batch = dense_batch_of(gain, detectable, p_max, NOISE)
+    labels = strongest_labels(gain, detectable)
+    model = AuthorsHGSAGE(12, 7, samples=3, mask_to_edges=mask_to_edges).double()
+    rng = np.random.default_rng(5)
+    masks = [(sampled_weights(a, 3, rng) > 0).double() for _ in range(2) for a in neighbourhoods(batch.adj)]
+    weights = [m / (m.sum(-1, keepdim=True) + 1.0) for m in masks]
+    outputs, grads = [], []
+    for forward in (lambda: model(batch, weights=weights), lambda: _reference_forward(model, batch, masks)):
+        model.zero_grad()
+        z, x, power = forward()
+        loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
+        loss.backward()
+        outputs.append((z, x, power, loss))
+        grads.append([q.grad.clone() for q in model.parameters()])
+    for a, b in zip(*outputs):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-7, atol=1e-9)
+
+
+def test_sampled_weights_draw_k_of_the_allowed_uniformly():
+    rng = np.random.default_rng(6)
+    allowed = torch.rand(5, 40, 30, generator=torch.Generator().manual_seed(1)) < 0.4
+    allowed[0, 0] = False  # a row with nothing allowed keeps nothing
+    w = sampled_weights(allowed, 4, rng)
+    chosen = w > 0
+    assert not bool((chosen & ~allowed).any())
+    n = np.minimum(allowed.sum(-1).numpy(), 4)
+    np.testing.assert_array_equal(chosen.sum(-1).numpy(), n)
+    np.testing.assert_allclose(w.sum(-1).numpy(), n / (n + 1), rtol=1e-6)
+    # every allowed entry of a row is drawn with probability k / m (uniform without replacement)
+    row = torch.zeros(2000, 1, 12, dtype=torch.bool)
+    row[..., [0, 2, 3, 5, 7, 8, 10, 11]] = True
+    freq = (sampled_weights(row, 3, rng) > 0).double().mean(0)[0].numpy()
+    np.testing.assert_allclose(freq[row[0, 0].numpy()], 3 / 8, atol=0.04)
+    # shared draws: every batch element draws like the first
+    same = sampled_weights(allowed[:1].expand(3, -1, -1).contiguous(), 4, np.random.default_rng(7), shared=True)
+    assert bool((same == same[:1]).all())
+
+
+def test_the_torch_form_of_the_draw_keeps_the_same_sets():
+    torch.manual_seed(0)
+    allowed = torch.rand(4, 30, 25) < 0.5
+    w = sampled_weights(allowed, 10, None)
+    np.testing.assert_array_equal((w > 0).sum(-1).numpy(), np.minimum(allowed.sum(-1).numpy(), 10))
+
+
+def test_batched_srl_equals_srl_one_event_at_a_time():
+    """One set of weights per event and shared draws: each event's per-step decisions and
+    rates are those of SRL run on it alone from the same seed (first steps, before float
+    noise compounds)."""
+    gain, detectable, p_max = _arrays(np.random.default_rng(8), count=3)
+    torch.manual_seed(1)
+    model = AuthorsHGSAGE(12, 7)
+    config = AuthorsTrainConfig(lr=1e-2, seed=3)
+    batch = dense_batch_of(gain, detectable, p_max, NOISE)
+    labels = strongest_labels(gain, detectable)
+    result = fine_tune_srl_batched(model, batch, labels, config, steps=5, record_at=(2,))
+    assert result.steps == (2, 5)
+    for e in range(3):
+        best, history = fine_tune_srl_authors(model, dense_batch_of(gain[e:e + 1], detectable[e:e + 1], p_max, NOISE),
+                                              labels[e:e + 1], config, steps=5)
+        np.testing.assert_allclose(result.rate[1, e], best["rate"], rtol=1e-6)
+        np.testing.assert_allclose(result.rate[0, e], history["best_rate"].iloc[1], rtol=1e-6)
+        np.testing.assert_array_equal(result.association[1, e], best["association"])
+        np.testing.assert_allclose(result.power[1, e], best["power"], rtol=1e-4, atol=1e-9)
+    per_event = [fine_tune_srl_authors(model, dense_batch_of(gain[e:e + 1], detectable[e:e + 1], p_max, NOISE),
+                                       labels[e:e + 1], config, steps=5)[1]["rate"] for e in range(3)]
+    np.testing.assert_allclose(result.trace["mean_rate"], np.mean(per_event, axis=0), rtol=1e-6)
+    for p in model.parameters():
+        assert p.grad is None  # the GRL model is left as it was

@@ -13,6 +13,7 @@ is the same whatever the total, so a shorter run resumes into a longer one.
 
 from __future__ import annotations
 
+import copy
 import functools
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -24,9 +25,9 @@ import torch
 from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig, prepare_events, radio_map_of
 from hudnlib.experiments.paper_a_gnn import decision_frame
 from hudnlib.experiments.registry import Experiment, register
-from hudnlib.gnn.authors_training import AuthorsTrainConfig, fine_tune_srl_authors, kept_model, train_grl_authors
-from hudnlib.gnn.graph import dense_batch, strongest_labels, to_hetero_data
-from hudnlib.gnn.training import CHECKPOINT_DIR
+from hudnlib.gnn.authors_training import AuthorsTrainConfig, fine_tune_srl_batched, kept_model, train_grl_authors
+from hudnlib.gnn.graph import dense_batch_of, strongest_labels
+from hudnlib.gnn.training import CHECKPOINT_DIR, default_device, to_device
 from hudnlib.provenance import config_hash
 from hudnlib.radio import dbm_to_w
 from hudnlib.storage import atomic_path
@@ -50,6 +51,11 @@ class AuthorsGNNConfig:
         As in :class:`~hudnlib.experiments.paper_a_baselines.BaselineConfig`.
     srl_steps : int
         SRL steps per event (the authors: 10,000).
+    srl_marks : tuple of int
+        Earlier SRL step counts whose best decisions are also stored (methods ``SRL@n``).
+    srl_seed : int, optional
+        Seed of SRL's neighbour draws (default: the training seed); another seed is a
+        second numeric setting of the same experiment.
     train : AuthorsTrainConfig
         ``mask_to_edges`` and ``idle_silent`` are set from the reading.
     """
@@ -58,7 +64,9 @@ class AuthorsGNNConfig:
     reading: str = "authors"
     seed: int = 7
     circumstance_seed: int = 2022
-    srl_steps: int = 100
+    srl_steps: int = PAPER_STEPS
+    srl_marks: tuple[int, ...] = (100, 1000, 2000, 5000)
+    srl_seed: int | None = None
     train: AuthorsTrainConfig = field(default_factory=AuthorsTrainConfig)
 
     def __post_init__(self) -> None:
@@ -113,40 +121,64 @@ def _trained(config: AuthorsGNNConfig) -> torch.nn.Module:
     return kept_model(checkpoint_path(config), config.train, radio_map.config.n_active, len(p_max)).eval()
 
 
+def _srl_rows(config: AuthorsGNNConfig, indices: np.ndarray, inputs: dict, model: torch.nn.Module,
+              setting: tuple) -> dict[int, list[tuple]]:
+    """SRL batched over the chunk's events: per event, a run tuple per stored step count
+    (``SRL@n`` for the marks, ``SRL`` for the last) and the step that found the kept decisions."""
+    _, p_max, noise = setting
+    device = default_device()
+    batch = to_device(dense_batch_of(inputs["gain"], inputs["detectable"], p_max, noise), device)
+    labels = strongest_labels(inputs["gain"], inputs["detectable"]).to(device)
+    t0 = time.perf_counter()
+    result = fine_tune_srl_batched(model.to(device), batch, labels, config.train, steps=config.srl_steps,
+                                   seed=config.srl_seed, record_at=config.srl_marks)
+    seconds = (time.perf_counter() - t0) / len(indices)  # per event: the chunk's time shared out
+    runs: dict[int, list[tuple]] = {local: [] for local in range(len(indices))}
+    for row, steps in enumerate(result.steps):
+        name = "SRL" if steps == result.steps[-1] else f"SRL@{steps}"
+        for local in runs:
+            runs[local].append((name, result.association[row, local], result.power[row, local], seconds,
+                                int(result.best_step[row, local])))
+    return runs
+
+
 def run_samples(config: AuthorsGNNConfig, indices: np.ndarray, inputs: dict) -> pd.DataFrame:
     """GRL and SRL on events ``indices``: one row per (event, method, UE), the rate under the
-    reading's rule; ``seconds`` per event and method."""
+    reading's rule; ``seconds`` per event and method; for SRL, ``best_step`` (the step whose
+    decisions were kept). SRL runs batched over the chunk's events on CUDA when present."""
     model = _trained(config)
-    radio_map, p_max, noise = reading_setting(config)
+    setting = reading_setting(config)
+    _, p_max, noise = setting
     idle_silent = READINGS[config.reading].idle_silent
+    srl = _srl_rows(config, indices, inputs, copy.deepcopy(model), setting) if config.srl_steps else {}
     frames = []
     for local, k in enumerate(indices):
         # the sampled aggregator draws from torch's RNG: seeded per event, not per chunk
         torch.manual_seed(int(np.random.SeedSequence(config.seed, spawn_key=(int(k),)).generate_state(1)[0]))
         gain, detectable = inputs["gain"][local], inputs["detectable"][local]
-        batch = dense_batch([to_hetero_data(gain, detectable, p_max, noise)])
+        batch = dense_batch_of(gain[None], detectable[None], p_max, noise)
         t0 = time.perf_counter()
         with torch.no_grad():
             z, _, power = model(batch)
-        runs = [("GRL", z[0].argmax(-1).numpy(), power[0].numpy(), time.perf_counter() - t0)]
-        if config.srl_steps:
-            labels = strongest_labels(gain, detectable)[None]
-            t0 = time.perf_counter()
-            best, _ = fine_tune_srl_authors(model, batch, labels, config.train, steps=config.srl_steps)
-            runs.append(("SRL", best["association"], best["power"], time.perf_counter() - t0))
-        frames.append(decision_frame(gain, noise, runs, idle_silent, sample=int(k)))
+        runs = [("GRL", z[0].argmax(-1).numpy(), power[0].numpy(), time.perf_counter() - t0, 0)]
+        runs += srl.get(local, [])
+        frame = decision_frame(gain, noise, [run[:4] for run in runs], idle_silent, sample=int(k))
+        frames.append(frame.assign(best_step=frame["method"].map({run[0]: run[4] for run in runs})))
     return pd.concat(frames, ignore_index=True)
 
 
 def run_training(config: AuthorsGNNConfig, indices: np.ndarray, inputs: dict) -> pd.DataFrame:
-    """Fig. 6: the GRL history, then SRL on the first event for ``srl_steps`` steps."""
+    """Fig. 6: the GRL history, then SRL on the first event for ``srl_steps`` steps (the
+    rate of each step's decisions and the best kept so far)."""
     model, grl = grl_model(config)
     events = prepare_events(replace(config.baselines, samples=1))
     radio_map, p_max, noise = reading_setting(config)
-    gain, detectable = events["gain"][0], events["detectable"][0]
-    batch = dense_batch([to_hetero_data(gain, detectable, p_max, noise)])
-    labels = strongest_labels(gain, detectable)[None]
-    _, srl = fine_tune_srl_authors(model.eval(), batch, labels, config.train, steps=config.srl_steps)
+    device = default_device()
+    batch = to_device(dense_batch_of(events["gain"][:1], events["detectable"][:1], p_max, noise), device)
+    labels = strongest_labels(events["gain"][:1], events["detectable"][:1]).to(device)
+    result = fine_tune_srl_batched(model.eval().to(device), batch, labels, config.train, steps=config.srl_steps,
+                                   seed=config.srl_seed)
+    srl = result.trace.rename(columns={"mean_rate": "rate", "mean_best_rate": "best_rate"})
     return pd.concat([grl.assign(phase="GRL"), srl.assign(phase="SRL")], ignore_index=True)
 
 
@@ -157,20 +189,34 @@ see the book."""
 
 _QUICK = AuthorsTrainConfig(steps=6, batch=4, window=3, checkpoint_every=3)
 
+SECOND_SEED = 12
+"""SRL seed of the second numeric setting (the first: the training seed, 11)."""
+
+SECOND_SETTING_EVENTS = 50
+"""Events SRL is rerun on under the second numeric setting."""
+
 for _reading in ("authors", "corrected"):
+    _full_train = AuthorsTrainConfig(steps=GRL_STEPS)
     register(Experiment(
         name=f"paper_a_hgsage_authors_recipe_{_reading}",
         produces=f"paper A: GRL and SRL rows of Tables II-III trained as the authors' code, reading '{_reading}'",
-        scales={"quick": AuthorsGNNConfig(samples=3, reading=_reading, srl_steps=3, train=_QUICK),
-                "full": AuthorsGNNConfig(samples=200, reading=_reading,
-                                         train=AuthorsTrainConfig(steps=GRL_STEPS))},
+        scales={"quick": AuthorsGNNConfig(samples=3, reading=_reading, srl_steps=3, srl_marks=(1,), train=_QUICK),
+                "full": AuthorsGNNConfig(samples=200, reading=_reading, train=_full_train)},
+        run_samples=run_samples, prepare=_prepare,
+    ))
+    register(Experiment(
+        name=f"paper_a_hgsage_authors_srl_seed_{_reading}",
+        produces=f"paper A: SRL under a second numeric setting (SRL seed {SECOND_SEED}), reading '{_reading}'",
+        scales={"quick": AuthorsGNNConfig(samples=2, reading=_reading, srl_steps=3, srl_marks=(1,),
+                                          srl_seed=SECOND_SEED, train=_QUICK),
+                "full": AuthorsGNNConfig(samples=SECOND_SETTING_EVENTS, reading=_reading, srl_seed=SECOND_SEED,
+                                         train=_full_train)},
         run_samples=run_samples, prepare=_prepare,
     ))
     register(Experiment(
         name=f"paper_a_training_authors_recipe_{_reading}",
         produces=f"paper A: Fig. 6 trained as the authors' code, reading '{_reading}'",
-        scales={"quick": AuthorsGNNConfig(samples=1, reading=_reading, srl_steps=5, train=_QUICK),
-                "full": AuthorsGNNConfig(samples=1, reading=_reading, srl_steps=2_000,
-                                         train=AuthorsTrainConfig(steps=GRL_STEPS))},
+        scales={"quick": AuthorsGNNConfig(samples=1, reading=_reading, srl_steps=5, srl_marks=(), train=_QUICK),
+                "full": AuthorsGNNConfig(samples=1, reading=_reading, srl_marks=(), train=_full_train)},
         run_samples=run_training,
     ))

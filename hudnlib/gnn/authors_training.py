@@ -31,7 +31,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
-from hudnlib.gnn.authors import LOSS_WEIGHTS, AuthorsHGSAGE, authors_loss_terms
+from hudnlib.gnn.authors import LOSS_WEIGHTS, AuthorsHGSAGE, authors_loss_terms, neighbourhoods, projection_params
 from hudnlib.gnn.graph import DenseBatch
 from hudnlib.gnn.objective import rate
 from hudnlib.gnn.training import default_device, event_batch, load_checkpoint, resume, save_checkpoint, to_device
@@ -39,7 +39,7 @@ from hudnlib.provenance import config_hash
 from hudnlib.scenarios.paper_a import RadioMap
 
 __all__ = ["AuthorsTrainConfig", "decision_rate", "trajectory_key", "train_grl_authors", "fine_tune_srl_authors",
-           "kept_model", "step_flops"]
+           "fine_tune_srl_batched", "SRLResult", "kept_model", "step_flops"]
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def train_grl_authors(
     for step in bar:
         batch, labels = event_batch(radio_map, rng, config.batch, p_max_w, noise_w)
         batch, labels = to_device(batch, device), labels.to(device)
-        z, x, power = model(batch)
+        z, x, power = model(batch, rng)
         terms = authors_loss_terms(z, x, power, batch.gain, labels)
         loss = terms["loss"].sum()
         optimizer.zero_grad()
@@ -206,15 +206,19 @@ def kept_model(checkpoint: Path, config: AuthorsTrainConfig, n_ue: int, n_bs: in
 
 def fine_tune_srl_authors(
     model: AuthorsHGSAGE, batch: DenseBatch, labels: torch.Tensor, config: AuthorsTrainConfig,
-    steps: int | None = None,
+    steps: int | None = None, seed: int | None = None,
 ) -> tuple[dict, pd.DataFrame]:
     """SRL on one event (``batch`` of size 1) with the authors' configuration; ``model`` is
-    not modified. Returns the best decisions seen (``rate``, ``association``, ``power``) and
-    the per-step history (rate of the step's decisions, best so far, losses)."""
+    not modified. The reference form of :func:`fine_tune_srl_batched` (one event at a time).
+
+    Returns the best decisions seen (``rate``, ``association``, ``power``) and the per-step
+    history (rate of the step's decisions, best so far, losses). ``seed`` (default
+    ``config.seed``) seeds torch's generator, which draws the neighbour samples.
+    """
     steps = config.srl_steps if steps is None else steps
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
-    torch.manual_seed(config.seed)
+    torch.manual_seed(config.seed if seed is None else seed)
     tuned = copy.deepcopy(model)
     optimizer = torch.optim.Adam(tuned.parameters(), lr=config.lr)
     best = {"rate": -np.inf}
@@ -226,10 +230,110 @@ def fine_tune_srl_authors(
         with torch.no_grad():
             current = float(decision_rate(z.argmax(-1), power, batch, config.idle_silent)[0])
         if current > best["rate"]:
-            best = {"rate": current, "association": z[0].argmax(-1).numpy(), "power": power[0].detach().numpy()}
+            best = {"rate": current, "association": z[0].argmax(-1).cpu().numpy(),
+                    "power": power[0].detach().cpu().numpy()}
         history.append({"step": step + 1, "rate": current, "best_rate": best["rate"],
                         "supervised_loss": float(terms["supervised"][0].detach()), "total_loss": float(loss.detach())})
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     return best, pd.DataFrame(history)
+
+
+@dataclass(frozen=True)
+class SRLResult:
+    """Best decisions of SRL batched over E events, at each recorded step count.
+
+    Attributes
+    ----------
+    steps : tuple of int
+        The recorded step counts (increasing; the last is the run's length).
+    rate : ndarray, shape (len(steps), E)
+        Best total effective rate seen by each step count (bit/s/Hz, the reading's rule).
+    association : ndarray of int, shape (len(steps), E, I)
+    power : ndarray, shape (len(steps), E, J)
+        The decisions that reached ``rate`` (W).
+    best_step : ndarray of int, shape (len(steps), E)
+        The step whose decisions are kept (1-based).
+    trace : DataFrame
+        Per step: the mean over events of the step's rate and of the best so far.
+    """
+
+    steps: tuple[int, ...]
+    rate: np.ndarray
+    association: np.ndarray
+    power: np.ndarray
+    best_step: np.ndarray
+    trace: pd.DataFrame
+
+
+def fine_tune_srl_batched(
+    model: AuthorsHGSAGE, batch: DenseBatch, labels: torch.Tensor, config: AuthorsTrainConfig,
+    steps: int | None = None, seed: int | None = None, record_at: tuple[int, ...] = (),
+    progress: bool = False,
+) -> SRLResult:
+    """SRL on every event of ``batch`` at once: one copy of the GRL weights per event (the
+    parameters carry a leading event axis, the layers become batched products), one Adam
+    over them (elementwise, so each event's update is its own).
+
+    Each event sees the neighbour draws it would see fine-tuned alone by
+    :func:`fine_tune_srl_authors` with the same ``seed`` (the draws are shared across the
+    events), so the two agree up to floating-point rounding.
+
+    Parameters
+    ----------
+    model : AuthorsHGSAGE
+        The GRL model (not modified).
+    batch : DenseBatch
+        E events.
+    labels : Tensor, shape (E, I)
+        Strongest-channel labels (the supervised term has weight 0 in SRL; kept for the loss).
+    config : AuthorsTrainConfig
+    steps : int, optional
+        SRL steps (default ``config.srl_steps``).
+    seed : int, optional
+        Seed of torch's generator (default ``config.seed``).
+    record_at : tuple of int
+        Step counts at which the best decisions so far are also returned.
+    progress : bool
+        Show a progress bar.
+    """
+    steps = config.srl_steps if steps is None else steps
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    marks = tuple(sorted({int(m) for m in record_at if 1 <= m < steps} | {steps}))
+    torch.manual_seed(config.seed if seed is None else seed)
+    device = batch.gain.device
+    n_events = batch.gain.shape[0]
+    params = {name: value.detach().to(device).unsqueeze(0).repeat(n_events, *([1] * value.dim())).requires_grad_()
+              for name, value in projection_params(model).items()}  # repeat() makes each contiguous
+    optimizer = torch.optim.Adam(params.values(), lr=config.lr, fused=True)
+    allowed = neighbourhoods(batch.adj)
+    best_rate = torch.full((n_events,), -torch.inf, dtype=torch.float64, device=device)
+    best_assoc = torch.zeros(batch.gain.shape[:2], dtype=torch.long, device=device)
+    best_power = torch.zeros(batch.p_max.shape, dtype=torch.float64, device=device)
+    best_step = torch.zeros(n_events, dtype=torch.long, device=device)
+    kept, trace_rate, trace_best = [], torch.empty(steps, dtype=torch.float64, device=device), \
+        torch.empty(steps, dtype=torch.float64, device=device)
+    for step in tqdm(range(steps), desc="SRL", disable=not progress):
+        z, x, power = model(batch, params=params, shared_draws=True, allowed=allowed)
+        terms = authors_loss_terms(z, x, power, batch.gain, labels)
+        loss = (terms["loss"] - LOSS_WEIGHTS["supervised"] * terms["supervised"]).sum()  # ws = 0
+        with torch.no_grad():
+            assoc = z.argmax(-1)
+            current = decision_rate(assoc, power, batch, config.idle_silent)
+            better = current > best_rate
+            best_rate = torch.where(better, current, best_rate)
+            best_assoc = torch.where(better[:, None], assoc, best_assoc)
+            best_power = torch.where(better[:, None], power.detach(), best_power)
+            best_step = torch.where(better, step + 1, best_step)
+            trace_rate[step], trace_best[step] = current.mean(), best_rate.mean()
+            if step + 1 in marks:
+                kept.append((best_rate.clone(), best_assoc.clone(), best_power.clone(), best_step.clone()))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    rate, assoc, power, chosen = (torch.stack([k[i] for k in kept]).cpu().numpy() for i in range(4))
+    trace = pd.DataFrame({"step": np.arange(1, steps + 1), "mean_rate": trace_rate.cpu().numpy(),
+                          "mean_best_rate": trace_best.cpu().numpy()})
+    return SRLResult(marks, rate, assoc, power, chosen, trace)

@@ -17,7 +17,7 @@ from torch_geometric.data import HeteroData
 
 from hudnlib.validation import as_float_array, as_mask, as_positive_scalar
 
-__all__ = ["DenseBatch", "edge_feature", "strongest_labels", "to_hetero_data", "dense_batch"]
+__all__ = ["DenseBatch", "edge_feature", "strongest_labels", "to_hetero_data", "dense_batch", "dense_batch_of"]
 
 
 def edge_feature(gain: np.ndarray, p_max_w: np.ndarray, noise_w: float) -> np.ndarray:
@@ -117,4 +117,42 @@ def dense_batch(graphs: list[HeteroData]) -> DenseBatch:
         ue_x=torch.stack([g["ue"].x for g in graphs]), bs_x=torch.stack([g["bs"].x for g in graphs]),
         gain=torch.stack([g["ue"].gain for g in graphs]), p_max=torch.stack([g["bs"].p_max for g in graphs]),
         noise_w=graphs[0].noise_w,
+    )
+
+
+def dense_batch_of(gain: np.ndarray, detectable: np.ndarray, p_max_w: np.ndarray, noise_w: float) -> DenseBatch:
+    """Events of equal size straight from arrays: the same tensors as ``dense_batch`` of
+    each event's :func:`to_hetero_data`, computed for the whole batch at once.
+
+    Parameters
+    ----------
+    gain : ndarray, shape (B, I, J)
+    detectable : ndarray of bool, shape (B, I, J)
+    p_max_w : ndarray, shape (J,)
+    noise_w : float
+
+    Raises
+    ------
+    ValueError
+        As :func:`to_hetero_data`.
+    """
+    gain = as_float_array("gain", gain, ndim=3, strictly_positive=True)
+    detectable = as_mask("detectable", detectable, gain.shape)
+    lonely = ~detectable.any(axis=2)
+    if lonely.any():
+        b, i = np.argwhere(lonely)[0]
+        raise ValueError(f"detectable leaves UE {i} of event {b} with no BS: it would have no edge in the graph")
+    p_max_w = as_float_array("p_max_w", p_max_w, ndim=1, shape=(gain.shape[2],), strictly_positive=True)
+    noise_w = as_positive_scalar("noise_w", noise_w)
+    e = np.log10(gain * p_max_w / noise_w)
+    n_batch, n_bs = gain.shape[0], gain.shape[2]
+    ue_x = _node_features(e, detectable, axis=2).reshape(n_batch, 3, -1).transpose(0, 2, 1)
+    bs_x = np.concatenate([_node_features(e, detectable, axis=1).reshape(n_batch, 3, -1).transpose(0, 2, 1),
+                           np.broadcast_to(np.log10(p_max_w)[None, :, None], (n_batch, n_bs, 1))], axis=2)
+    return DenseBatch(
+        adj=torch.from_numpy(detectable.astype(np.float32)),
+        edge=torch.from_numpy(np.where(detectable, e, 0.0).astype(np.float32)),
+        ue_x=torch.tensor(ue_x, dtype=torch.float32), bs_x=torch.tensor(bs_x, dtype=torch.float32),
+        gain=torch.from_numpy(gain), p_max=torch.from_numpy(np.broadcast_to(p_max_w, (n_batch, n_bs)).copy()),
+        noise_w=noise_w,
     )

@@ -32,7 +32,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from hudnlib.gnn.graph import DenseBatch, dense_batch, strongest_labels, to_hetero_data
+from hudnlib.gnn.graph import DenseBatch, dense_batch_of, strongest_labels
 from hudnlib.gnn.model import HGSAGE
 from hudnlib.gnn.objective import hard_association, loss_terms, rate
 from hudnlib.provenance import CHECKPOINT_DIR, config_hash, provenance_record
@@ -116,12 +116,10 @@ def default_device() -> torch.device:
 def event_batch(radio_map: RadioMap, rng: np.random.Generator, size: int, p_max_w: np.ndarray,
                 noise_w: float) -> tuple[DenseBatch, torch.Tensor]:
     """``size`` fresh events as a dense batch, with strongest-channel labels (B, I)."""
-    graphs, labels = [], []
-    for _ in range(size):
-        event = draw_event(radio_map, rng)
-        graphs.append(to_hetero_data(event.gain, event.detectable, p_max_w, noise_w))
-        labels.append(strongest_labels(event.gain, event.detectable))
-    return dense_batch(graphs), torch.stack(labels)
+    events = [draw_event(radio_map, rng) for _ in range(size)]
+    gain = np.stack([event.gain for event in events])
+    detectable = np.stack([event.detectable for event in events])
+    return dense_batch_of(gain, detectable, p_max_w, noise_w), strongest_labels(gain, detectable)
 
 
 def to_device(batch: DenseBatch, device: torch.device) -> DenseBatch:
