@@ -211,7 +211,7 @@ def resume(checkpoint: Path | None, key: str, steps: int, model: torch.nn.Module
     model.load_state_dict(saved["model"])
     optimizer.load_state_dict(saved["optimizer"])
     rng.bit_generator.state = saved["rng"]
-    torch.set_rng_state(saved["torch_rng"])
+    torch.set_rng_state(saved["torch_rng"].cpu())  # loaded onto the training device
     return saved["state"]
 
 
