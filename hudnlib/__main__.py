@@ -2,7 +2,10 @@
 
 import sys
 
-from hudnlib.cli import main
-
 if __name__ == "__main__":
+    try:
+        from hudnlib.cli import main
+    except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing started yet
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     sys.exit(main())

@@ -7,6 +7,7 @@ computes. Every error ends the command with a one-line message and a non-zero ex
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -76,6 +77,10 @@ def _main(args: argparse.Namespace) -> int:
     if args.command == "run":
         if args.scheduler is not None and args.workers is not None:
             raise ValueError("give either --scheduler or --workers, not both")
+        cores = os.cpu_count() or 1
+        if args.workers is not None and args.workers > cores:
+            print(f"note: --workers {args.workers} on {cores} cores: the workers share the cores "
+                  "(no faster than one per core, and each waits on the others)", file=sys.stderr)
         frame, record = run(args.experiment, args.scale, scheduler=args.scheduler, n_workers=args.workers,
                             recompute=args.recompute, results_dir=args.results_dir,
                             chunk_size=args.chunk_size)
@@ -99,8 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: finished chunks are kept; run the same command to resume", file=sys.stderr)
-        return 130
+        return _interrupted()
     except Exception as exc:  # noqa: BLE001 - the CLI reports, never prints a traceback
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):  # Ctrl-C inside a compiled kernel
+            return _interrupted()
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def _interrupted() -> int:
+    print("interrupted: finished chunks are kept; run the same command to resume", file=sys.stderr)
+    return 130

@@ -1,6 +1,7 @@
 """The experiment runner: determinism across workers, resume, cache keys, CLI."""
 
 import json
+import sys
 
 import pandas as pd
 import pytest
@@ -133,3 +134,49 @@ def test_bad_arguments():
         runner.run("paper_b_users_low", config=TINY, n_workers=-1)
     with pytest.raises(ValueError, match="config must be a BaselineConfig"):
         runner.run("paper_a_baselines", config=TINY)
+
+
+def _raising(exc):
+    def run(*args, **kwargs):
+        raise exc
+    return run
+
+
+def _kernel_interrupted():
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as cause:
+        raise SystemError("<built-in function kernel> returned a result with an exception set") from cause
+
+
+@pytest.mark.parametrize("failure, status, says", [
+    (KeyboardInterrupt(), 130, "interrupted: finished chunks are kept"),
+    ("kernel", 130, "interrupted: finished chunks are kept"),
+    (RuntimeError("boom"), 1, "error: RuntimeError: boom"),
+])
+def test_cli_exit_statuses_for_interrupts_and_unexpected_errors(monkeypatch, capsys, failure, status, says):
+    def run(*args, **kwargs):
+        if failure == "kernel":
+            _kernel_interrupted()
+        raise failure
+    monkeypatch.setattr(cli, "run", run)
+    assert cli.main(["run", "paper_b_users_low", "--workers", "0"]) == status
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+
+
+def test_cli_warns_of_more_workers_than_cores_and_refuses_scheduler_with_workers(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: 2)
+    assert cli.main(["run", "paper_b_users_low", "--workers", "0", "--results-dir", str(tmp_path)]) == 0
+    assert "share the cores" not in capsys.readouterr().err
+    monkeypatch.setattr(cli, "run", _raising(ValueError("stop here")))
+    assert cli.main(["run", "paper_b_users_low", "--workers", "8"]) == 2
+    assert "--workers 8 on 2 cores" in capsys.readouterr().err
+    assert cli.main(["run", "paper_b_users_low", "--workers", "1", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "either --scheduler or --workers" in capsys.readouterr().err
+
+
+def test_a_sweep_without_dask_says_to_run_in_process(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails as if not installed
+    with pytest.raises(ValueError, match="--workers 0"):
+        runner.run("paper_b_users_low", "quick", n_workers=1, progress=False, results_dir=tmp_path)

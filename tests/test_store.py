@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import torch
 
@@ -92,9 +94,11 @@ def test_truncated_chunk_is_recomputed(tmp_path, reference):
 def _plant_in_first_chunk(folder, other_code):
     """Mark the first chunk of an interrupted sweep (haf = 1e9), optionally as other code's."""
     chunk = _chunks(folder)[0]
-    planted = pd.read_parquet(chunk)
+    table = pq.read_table(chunk)  # rewritten with its identity kept: the same code's chunk
+    planted = table.to_pandas()
     planted["haf"] = 1e9
-    planted.to_parquet(chunk, index=False)
+    pq.write_table(pa.Table.from_pandas(planted, preserve_index=False).replace_schema_metadata(table.schema.metadata),
+                   chunk)
     if other_code:
         config_file = chunk.parent / "config.json"
         config_file.write_text(config_file.read_text().replace('"module_hash": "', '"module_hash": "old'))
@@ -188,3 +192,86 @@ def test_checkpoints_load_weights_only_and_refuse_tampering(tmp_path, monkeypatc
     with pytest.raises(StoreError, match="cannot be loaded safely"):
         load_checkpoint(crafted)
     assert not flag.exists()
+
+
+@pytest.mark.parametrize("then", [["--chunk-size", "2"], ["--chunk-size", "3"], ["--recompute"]])
+def test_a_resume_with_another_chunk_size_neither_loses_nor_doubles_samples(tmp_path, reference, then):
+    """Interrupted with one sample a chunk, resumed with another chunk size (or recomputed
+    with the default): the stored frame holds every sample exactly once."""
+    _kill_sweep_after(tmp_path, 2)
+    resumed = _cli("run", NAME, "--workers", "0", "--results-dir", str(tmp_path), *then)
+    _, err = resumed.communicate()
+    assert resumed.returncode == 0, err
+    assert "cut for another chunk size" in err
+    frame, _ = runner.load(NAME, "quick", results_dir=tmp_path)
+    pd.testing.assert_frame_equal(_values(frame), _values(reference))
+
+
+def _identity_of(chunk):
+    return json.loads(pq.read_table(chunk).schema.metadata[runner.CHUNK_KEY])
+
+
+@pytest.mark.parametrize("forgery", ["empty folder", "other experiment", "other samples"])
+def test_chunks_that_are_not_this_runs_own_are_dropped(tmp_path, reference, forgery, capsys):
+    _kill_sweep_after(tmp_path, 3)
+    first, second = _chunks(tmp_path)[:2]
+    if forgery == "empty folder":
+        second.unlink()
+        second.mkdir()
+    elif forgery == "other experiment":  # e.g. paper_b_static_high rows written as a users_low chunk
+        table = pq.read_table(first)
+        identity = {**_identity_of(first), "experiment": "paper_b_static_high"}
+        pq.write_table(table.replace_schema_metadata(
+            {**table.schema.metadata, runner.CHUNK_KEY: json.dumps(identity).encode()}), first)
+    else:  # the first chunk's file (samples 0) under the second's name (sample 1)
+        second.write_bytes(first.read_bytes())
+    frame, _ = runner.run(NAME, "quick", n_workers=0, chunk_size=1, progress=False, results_dir=tmp_path)
+    assert "note: dropping chunk" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(_values(frame), _values(reference))
+
+
+def test_a_reader_is_never_fooled_by_a_concurrent_writer(tmp_path):
+    """``load`` in a loop while another process recomputes the same result three times:
+    every load gets a frame and the record that describes it."""
+    runner.run(NAME, "quick", n_workers=0, progress=False, results_dir=tmp_path)
+    log = tmp_path / "writer.log"
+    script = "; ".join(["from hudnlib.experiments import runner"] + [
+        f"runner.run({NAME!r}, 'quick', n_workers=0, recompute=True, progress=False, results_dir={str(tmp_path)!r})"
+    ] * 3)
+    with open(log, "w") as out:
+        writer = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+        loads, deadline = 0, time.monotonic() + HANG_GUARD_S
+        while writer.poll() is None and time.monotonic() < deadline:
+            frame, record = runner.load(NAME, "quick", results_dir=tmp_path)  # raises if fooled
+            assert record["files"][f"{NAME}-quick.parquet"] and len(frame) > 0
+            loads += 1
+        writer.wait()
+    assert writer.returncode == 0, log.read_text()[-3000:]
+    assert loads > 10
+
+
+def test_a_folder_that_cannot_hold_lock_files_still_serves_a_valid_result(tmp_path, reference, monkeypatch):
+    """As on a read-only results folder (where even root's tests cannot make chmod bite):
+    every lock file fails to be created, and the valid stored result is served anyway."""
+    runner.run(NAME, "quick", n_workers=0, progress=False, results_dir=tmp_path)
+
+    def read_only(path, timeout=-1):
+        raise PermissionError(13, "Permission denied", str(path) + ".lock")
+
+    monkeypatch.setattr(runner, "lock", read_only)
+    frame, _ = runner.run(NAME, "quick", n_workers=0, progress=False, results_dir=tmp_path)
+    pd.testing.assert_frame_equal(_values(frame), _values(reference))
+    with pytest.raises(StoreError, match="give a writable results folder"):
+        runner.run(NAME, "quick", n_workers=0, progress=False, recompute=True, results_dir=tmp_path)
+
+
+def test_records_that_are_not_records_are_reported_by_name(tmp_path):
+    runner.run(NAME, "quick", n_workers=0, progress=False, results_dir=tmp_path)
+    record = tmp_path / f"{NAME}-quick.json"
+    for text in ("[]", json.dumps({**json.loads(record.read_text()), "files": None})):
+        saved = record.read_text()
+        record.write_text(text)
+        with pytest.raises(StoreError, match=f"{NAME}-quick"):
+            runner.load(NAME, "quick", results_dir=tmp_path)
+        record.write_text(saved)

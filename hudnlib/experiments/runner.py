@@ -4,12 +4,18 @@ Work is split by sample into chunks of ``chunk_size`` samples; sample ``k`` take
 randomness only from ``SeedSequence(config.seed, spawn_key=(k,))``, so the frame does not
 depend on the number of workers or on the scheduler. Every finished chunk is written
 (atomically) to ``data/results/<name>-<scale>.partial-<config hash>/`` at once; a rerun after
-an interruption computes only the chunks that are missing or unreadable (chunks that other
-code computed are dropped, never mixed in). The finished frame
+an interruption computes only the chunks that are missing or unreadable. A chunk's file is
+named by the samples it holds and carries its identity (experiment, config hash, code hash,
+samples) in its own metadata: chunks of another experiment, config, code or chunk size are
+dropped, never mixed in, and the finished frame must hold every sample exactly once. The
+finished frame
 is stored as ``<name>-<scale>.parquet`` with a provenance record (``.json``) that holds the
 frame's SHA-256; it is served again only while the record names the same experiment and
 config and the file matches its hash. One lock per experiment and scale serialises runs
-that would write the same files; runs of different configs never share a folder.
+that would write the same files (a valid stored result is served without it); a second,
+short lock covers the replacement of the frame and its record and their reading, so a
+reader never pairs a new frame with an old record. Runs of different configs never share a
+folder.
 """
 
 from __future__ import annotations
@@ -20,12 +26,16 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from hudnlib.experiments.registry import config_dict, get_experiment
@@ -58,8 +68,43 @@ class OtherConfig(StoreError):
     """The stored result belongs to another experiment or config."""
 
 
-def _chunk_path(partial: Path, first: int) -> Path:
-    return partial / f"chunk-{first:07d}.parquet"
+def _chunk_path(partial: Path, first: int, stop: int) -> Path:
+    """A chunk's file, named by the samples it holds: ``first`` to ``stop - 1``."""
+    return partial / f"chunk-{first:07d}-{stop:07d}.parquet"
+
+
+CHUNK_KEY = b"hudnlib.chunk"
+"""Parquet metadata key of a chunk's identity (experiment, config hash, code hash, samples)."""
+
+
+def _write_chunk(path: Path, frame: pd.DataFrame, identity: dict) -> None:
+    """Write a chunk atomically, its identity in the file's own metadata."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), CHUNK_KEY: json.dumps(identity).encode()})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+
+
+def _read_chunk(path: Path, identity: dict) -> pd.DataFrame | None:
+    """A finished chunk, or None (removed, with a note) when it cannot be read, was written
+    for another experiment, config, code or set of samples, or does not hold exactly the
+    samples its identity names."""
+    try:
+        table = pq.read_table(path)
+        found = json.loads((table.schema.metadata or {}).get(CHUNK_KEY, b"null"))
+        frame = table.to_pandas()
+    except Exception as exc:  # truncated, a folder in its place, not parquet at all
+        found, frame, why = None, None, f"unreadable: {type(exc).__name__}"
+    else:
+        why = "written for another experiment, config, code or set of samples"
+        if found == identity and "sample" in frame.columns and \
+                set(frame["sample"].unique().tolist()) != set(range(identity["first"], identity["stop"])):
+            found, why = None, "its rows do not hold exactly its samples"
+    if found == identity:
+        return frame
+    print(f"note: dropping chunk {path.name} ({why}); it is recomputed", file=sys.stderr)
+    shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    return None
 
 
 def heal_command(name: str, scale: str) -> str:
@@ -97,25 +142,36 @@ def load(name: str, scale: str = "quick", *, config: Any = None,
     heal = "run it again with recompute=True" if custom else heal_command(name, scale)
     if not record_path.exists():
         raise StoreError(f"{name} ({scale}) is not computed yet; compute it: {heal.replace(' --recompute', '')}")
-    try:
-        record = json.loads(record_path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise StoreError(f"{record_path.name} cannot be read ({exc}); recompute it: {heal}") from exc
-    if record.get("experiment") != name or record.get("config_hash") != config_hash(config_dict(config)):
-        raise OtherConfig(f"{record_path.name} records another experiment or config; recompute it: {heal}")
-    frame = read_checked(frame_path, record.get("files", {}).get(frame_path.name), heal, pd.read_parquet)
+    with _swap_lock(results_dir, stem):  # never between a writer's two replacements
+        try:
+            record = json.loads(record_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{record_path.name} cannot be read ({exc}); recompute it: {heal}") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("files") or {}, dict):
+            raise StoreError(f"{record_path.name} is not a provenance record; recompute it: {heal}")
+        if record.get("experiment") != name or record.get("config_hash") != config_hash(config_dict(config)):
+            raise OtherConfig(f"{record_path.name} records another experiment or config; recompute it: {heal}")
+        if frame_path.is_dir():
+            raise StoreError(f"a folder sits where {frame_path.name} should be; remove it, then: {heal}")
+        frame = read_checked(frame_path, (record.get("files") or {}).get(frame_path.name), heal, pd.read_parquet)
     return frame, record
 
 
-def _read_chunk(path: Path) -> pd.DataFrame | None:
-    """A finished chunk, or None (removed) when it is unreadable (e.g. truncated)."""
+@contextmanager
+def _swap_lock(results_dir: Path, stem: str) -> Iterator[None]:
+    """Held while a result's frame and record are replaced, and while they are read, so that
+    a reader never pairs a new frame with an old record. A folder that cannot hold the lock
+    file (read-only) has no writer to wait for."""
     try:
-        return pd.read_parquet(path)
-    except Exception as exc:
-        print(f"note: dropping unreadable chunk {path.name} ({type(exc).__name__}); it is recomputed",
-              file=sys.stderr)
-        path.unlink(missing_ok=True)
-        return None
+        held = lock(results_dir / f"{stem}.swap")
+        held.acquire()
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        held.release()
 
 
 def run(
@@ -173,12 +229,21 @@ def run(
     cfg = config_dict(config)
     key = config_hash(cfg)
     frame_path, record_path = results_dir / f"{stem}.parquet", results_dir / f"{stem}.json"
+    if not recompute and record_path.exists():
+        try:  # a valid stored result is served without waiting for (or creating) the writer lock
+            return load(name, scale, config=config if scale.startswith("custom") else None, results_dir=results_dir)
+        except OtherConfig:
+            pass
+        except StoreError:
+            pass  # reported and healed below, under the writer lock
     try:
         results_dir.mkdir(parents=True, exist_ok=True)
+        writer = lock(results_dir / stem)
+        writer.acquire()
     except OSError as exc:
         raise StoreError(f"cannot write to {results_dir} ({exc.strerror}); give a writable "
                          "results folder (--results-dir)") from exc
-    with lock(results_dir / stem):
+    try:
         if not recompute and record_path.exists():
             try:
                 return load(name, scale, config=config if scale.startswith("custom") else None,
@@ -189,6 +254,8 @@ def run(
                 print(f"note: {exc}; recomputing", file=sys.stderr)
         return _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size,
                         progress, results_dir, frame_path, record_path)
+    finally:
+        writer.release()
 
 
 def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size,
@@ -209,18 +276,32 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
     except OSError as exc:
         raise StoreError(f"cannot write to {results_dir} ({exc.strerror}); give a writable "
                          "results folder (--results-dir)") from exc
-    starts = range(0, config.samples, chunk_size)
-    done = {s: _read_chunk(_chunk_path(partial, s)) for s in starts if _chunk_path(partial, s).exists()}
-    todo = [s for s in starts if done.get(s) is None]
+    identity = {"experiment": name, "config_hash": key, "module_hash": code}
+    layout = {first: min(first + chunk_size, config.samples) for first in range(0, config.samples, chunk_size)}
+    expected = {_chunk_path(partial, first, stop).name for first, stop in layout.items()}
+    stray = [p for p in partial.glob("chunk-*") if p.name not in expected]
+    if stray:  # another chunk size (or an older layout): its pieces never fill this one's
+        print(f"note: dropping {len(stray)} chunk(s) in {partial.name} cut for another chunk size", file=sys.stderr)
+        for path in stray:
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    done = {first: _read_chunk(_chunk_path(partial, first, stop), {**identity, "first": first, "stop": stop})
+            for first, stop in layout.items() if _chunk_path(partial, first, stop).exists()}
+    todo = [first for first in layout if done.get(first) is None]
+    starts = list(layout)
     timing_path = partial / "timing.json"
-    timing = json.loads(timing_path.read_text()) if timing_path.exists() else {}
+    try:
+        timing = json.loads(timing_path.read_text()) if timing_path.exists() else {}
+        timing = {k: float(v) for k, v in timing.items()} if isinstance(timing, dict) else {}
+    except (OSError, ValueError, TypeError, AttributeError):
+        print(f"note: {timing_path.name} in {partial.name} cannot be read; the chunk times restart", file=sys.stderr)
+        timing = {}
     wall = time.perf_counter()
     if scheduler is None and n_workers is None:
         scheduler = os.environ.get(SCHEDULER_ENV) or None
     workers_used = 0
     if todo:
         inputs = experiment.prepare(config) if experiment.prepare else {}
-        jobs = {s: np.arange(s, min(s + chunk_size, config.samples)) for s in todo}
+        jobs = {first: np.arange(first, layout[first]) for first in todo}
 
         def sliced(idx):
             return {k: v[idx] for k, v in inputs.items()}
@@ -228,10 +309,10 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
         bar = tqdm(total=len(starts), initial=len(starts) - len(todo), desc=name, disable=not progress)
 
         def finish(first, frame, seconds):
-            with atomic_path(_chunk_path(partial, first)) as tmp:
-                frame.to_parquet(tmp, index=False)
+            _write_chunk(_chunk_path(partial, first, layout[first]), frame,
+                         {**identity, "first": first, "stop": layout[first]})
             done[first] = frame
-            timing[str(first)] = seconds
+            timing[_chunk_path(partial, first, layout[first]).name] = seconds
             write_json(timing_path, timing)
             bar.update(1)
 
@@ -241,7 +322,11 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
         else:
             from contextlib import nullcontext
 
-            from dask.distributed import Client, LocalCluster, as_completed
+            try:
+                from dask.distributed import Client, LocalCluster, as_completed
+            except ImportError as exc:
+                raise ValueError("dask is not installed (the 'sweeps' extra): install it, or run in this "
+                                 "process with --workers 0 (n_workers=0)") from exc
 
             local = (LocalCluster(n_workers=n_workers or os.cpu_count(), threads_per_worker=1,
                                   processes=True, dashboard_address=None, silence_logs=logging.ERROR)
@@ -254,18 +339,25 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
                     finish(futures[future], *future.result())
         bar.close()
     frame = pd.concat([done[s] for s in starts], ignore_index=True)
+    if "sample" in frame.columns and sorted(frame["sample"].unique().tolist()) != list(range(config.samples)):
+        raise StoreError(f"the chunks of {name} ({scale}) do not cover samples 0-{config.samples - 1} exactly "
+                         f"once; nothing was stored: rerun with --recompute")
     record = provenance_record(cfg, time.perf_counter() - wall, module=experiment.run_samples.__module__)
     record.update({
         "experiment": name, "scale": scale,
         "produces": experiment.produces, "workers": workers_used,
         "scheduler": scheduler or ("in-process" if workers_used == 0 else "LocalCluster"),
-        "chunk_size": chunk_size, "compute_time_s": round(sum(timing.values()), 3),
+        "chunk_size": chunk_size, "compute_time_s": round(sum(timing.get(n, 0.0) for n in expected), 3),
     })
+    if frame_path.is_dir():
+        raise StoreError(f"a folder sits where {frame_path.name} should be; the finished chunks are kept in "
+                         f"{partial.name}: remove the folder and rerun")
     try:
-        with atomic_path(frame_path) as tmp:
-            frame.to_parquet(tmp, index=False)
-        record["files"] = {frame_path.name: file_digest(frame_path)}
-        write_json(record_path, record)
+        with _swap_lock(results_dir, f"{name}-{scale}"):
+            with atomic_path(frame_path) as tmp:
+                frame.to_parquet(tmp, index=False)
+            record["files"] = {frame_path.name: file_digest(frame_path)}
+            write_json(record_path, record)
     except OSError as exc:
         raise StoreError(f"cannot write the result to {results_dir} ({exc.strerror}); the finished "
                          f"chunks are kept in {partial.name}: make the folder writable and rerun") from exc
