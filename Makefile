@@ -42,6 +42,7 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/bench_kernels.py
 	$(BIN)/python benchmarks/bench_gnn.py
+	$(BIN)/python benchmarks/bench_contention.py
 
 # Jupyter Book's execution cache keys only on notebook code: drop it whenever the library,
 # the data or the pinned environment change, so that no chapter shows a stale result.

@@ -180,3 +180,16 @@ def test_a_sweep_without_dask_says_to_run_in_process(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails as if not installed
     with pytest.raises(ValueError, match="--workers 0"):
         runner.run("paper_b_users_low", "quick", n_workers=1, progress=False, results_dir=tmp_path)
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_importing_hudnlib_makes_waiting_openmp_threads_sleep_unless_told_otherwise(given, expected):
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    out = subprocess.run([sys.executable, "-c", "import os, hudnlib; print(os.environ['OMP_WAIT_POLICY'])"],
+                         env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
