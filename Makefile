@@ -48,7 +48,20 @@ bench: install
 # the data or the pinned environment change, so that no chapter shows a stale result.
 SOURCE_HASH = $(shell cat constraints.txt pyproject.toml $$(find hudnlib data -type f \( -name '*.py' -o -name '*.json' -o -name '*.parquet' -o -name '*.npz' \) | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-16)
 
-book: install
+# MathJax served from the book itself (no page loads anything from the web): the npm
+# registry's package, fetched once into book/_static (not committed).
+MATHJAX_VERSION := 3.2.2
+MATHJAX := book/_static/mathjax/tex-chtml.js
+
+$(MATHJAX):
+	@rm -rf book/_static/mathjax && mkdir -p book/_static
+	@tmp=$$(mktemp -d) && cd $$tmp && \
+		(npm pack -q mathjax@$(MATHJAX_VERSION) >/dev/null 2>&1 || \
+		 curl -sfLO https://registry.npmjs.org/mathjax/-/mathjax-$(MATHJAX_VERSION).tgz) && \
+		tar xzf mathjax-$(MATHJAX_VERSION).tgz && mv package/es5 $(CURDIR)/book/_static/mathjax && rm -rf $$tmp
+	@test -f $@ && echo "MathJax $(MATHJAX_VERSION) vendored into book/_static/mathjax"
+
+book: install $(MATHJAX)
 	@if [ "$$(cat book/_build/.source_hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
 		echo "library, data or environment changed: clearing the execution cache, rebuilding every page"; \
 		rm -rf book/_build/.jupyter_cache book/_build/.doctrees book/_build/html; \
@@ -78,18 +91,17 @@ reproduce: install
 retrain:
 	rm -f data/checkpoints/*.pt data/checkpoints/*.json data/checkpoints/*.history.parquet
 
-# Full-page screenshots of every built page, for people to look at (needs Debian's chromium).
-check-book: book
+# Full-page screenshots of every built page, for people to look at (Debian's chromium, driven
+# by playwright-core from the npm registry). Fails when a page cannot be captured, leaves an
+# equation untypeset, or requests anything from the web.
+PLAYWRIGHT := tools/node_modules/playwright-core
+
+$(PLAYWRIGHT): tools/package.json tools/package-lock.json
+	cd tools && npm ci -q --no-audit --no-fund >/dev/null
+
+check-book: book $(PLAYWRIGHT)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	@mkdir -p book/_build/screenshots
-	@for page in $$(cd book/_build/html && find . -name '*.html' -not -path './_*' | sort); do \
-		out=book/_build/screenshots/$$(echo $$page | sed 's|^\./||; s|/|_|g; s|\.html$$|.png|'); \
-		chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-			--disable-background-networking --disable-component-update --disable-sync \
-			--hide-scrollbars --window-size=1280,9000 --virtual-time-budget=5000 --timeout=15000 \
-			--screenshot=$$out \
-			file://$(CURDIR)/book/_build/html/$$page >/dev/null 2>&1 && echo "$$out"; \
-	done
+	node tools/screenshot_pages.mjs book/_build/html book/_build/screenshots
 
 clean:
 	rm -rf book/_build .numba_cache .pytest_cache $(VENV) *.egg-info
