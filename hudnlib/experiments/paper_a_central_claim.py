@@ -24,9 +24,10 @@ def paired_against(learned: pd.Series, reference: pd.Series) -> dict:
     Parameters
     ----------
     learned, reference : Series
-        Per-event totals indexed by ``sample``; compared on the events both hold.
+        Per-event totals indexed by ``sample``; compared on the events both hold (a method
+        run on some events only, such as SRL of our training, is compared on those).
     """
-    both = pd.concat([learned.rename("a"), reference.rename("b")], axis=1, join="inner")
+    both = pd.concat([learned.rename("a"), reference.rename("b")], axis=1, join="inner").dropna()
     if len(both) < 2:
         raise ValueError(f"need at least 2 common events, got {len(both)}")
     mean, low, high = mean_ci(both["a"].to_numpy())

@@ -1,0 +1,80 @@
+"""The scorecard's rules on made-up rows, the statistics they rest on against scipy, and the
+stored scorecard against the stored results (each headline number once; no claim called
+reproduced on a CI that holds its opposite)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from hudnlib.experiments.scorecard import SECTIONS, STATUSES, comparison_status, number_status, scorecard
+from hudnlib.experiments.statistics import bootstrap_ci, mean_ci
+
+
+@pytest.mark.parametrize("paper, ours, low, high, otherwise, expected", [
+    (100.0, 108.0, None, None, "not reproduced", "reproduced"),           # within 10%
+    (100.0, 112.0, 99.0, 118.0, "not reproduced", "reproduced"),          # in a CI narrower than the band (20)
+    (100.0, 130.0, 60.0, 200.0, "not reproduced", "indeterminate"),       # in a CI wider than the band
+    (-3.5e12, -1.0e14, -1.72e15, -3.42e12, "not reproduced", "indeterminate"),  # the Random entries
+    (100.0, 130.0, 120.0, 140.0, "direction only", "direction only"),     # outside both: the looser bound
+    (100.0, -50.0, -60.0, -40.0, "not reproduced", "not reproduced"),
+])
+def test_number_status_follows_the_written_rules(paper, ours, low, high, otherwise, expected):
+    assert number_status(paper, ours, low, high, 0.10, otherwise) == expected
+
+
+def test_number_status_refuses_an_unknown_fallback():
+    with pytest.raises(ValueError, match="otherwise"):
+        number_status(1.0, 3.0, None, None, 0.1, "reproduced")
+
+
+@pytest.mark.parametrize("low, high, expected", [
+    (0.1, 2.0, "reproduced"), (-1.1, 4.8, "indeterminate"), (-3.0, 0.0, "indeterminate"), (-9.0, -2.0, "not reproduced"),
+])
+def test_comparison_status_reads_the_paired_ci(low, high, expected):
+    assert comparison_status(low, high) == expected
+
+
+def test_mean_ci_is_scipys_t_interval():
+    x = np.random.default_rng(0).normal(5.0, 2.0, 40)
+    mean, low, high = mean_ci(x)
+    assert mean == pytest.approx(x.mean())
+    assert (low, high) == pytest.approx(stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x)))
+
+
+def test_bootstrap_ci_of_a_constant_is_that_constant_and_covers_a_known_mean():
+    rng = np.random.default_rng(1)
+    assert bootstrap_ci(np.full(30, 2.5), rng) == pytest.approx((2.5, 2.5))
+    x = rng.normal(0.0, 1.0, 400)
+    low, high = bootstrap_ci(x, rng)
+    half = 1.96 / np.sqrt(400)
+    assert low < x.mean() < high
+    assert high - low == pytest.approx(2 * half, rel=0.15)  # the normal-theory width
+
+
+@pytest.fixture(scope="module")
+def card():
+    return scorecard("full")
+
+
+def test_headline_rows_count_each_paper_number_once(card):
+    assert set(card["status"]) <= set(STATUSES) and set(card["section"]) <= set(SECTIONS)
+    headline = card[card["section"] == "headline"]
+    assert not headline.duplicated(["paper", "item"]).any()
+    assert (card.loc[card["reading"].str.contains("our training"), "section"] == "ours").all()
+
+
+def test_no_reproduced_number_rests_on_a_ci_wider_than_its_tolerance(card):
+    numbers = card.dropna(subset=["paper value", "CI low", "CI high"])
+    numbers = numbers[numbers["status"] == "reproduced"]
+    within = (numbers["ours"] - numbers["paper value"]).abs() <= 0.10 * numbers["paper value"].abs()
+    narrow = (numbers["CI high"] - numbers["CI low"]) <= 0.20 * numbers["paper value"].abs()
+    assert (within | narrow).all()
+
+
+def test_central_claim_rows_agree_with_the_paired_difference(card):
+    claims = card[card["item"].str.contains("central claim")]
+    assert len(claims) == 6
+    for row in claims.to_dict("records"):
+        assert row["status"] == comparison_status(row["CI low"], row["CI high"])
+        assert row["CI low"] <= row["ours"] <= row["CI high"]
