@@ -13,13 +13,14 @@ export PYTHONHASHSEED := 0
 # pip's extra local indexes print one warning per package: keep the log readable.
 QUIET := 2> >(grep -v "^WARNING: Location" >&2)
 
-.PHONY: help install test bench book check-book reproduce retrain clean
+.PHONY: help install test bench book check-book lab reproduce retrain clean
 
 help:
 	@echo "make book   - install (first time) and build the executed book into book/_build/html"
 	@echo "make test   - install (first time) and run the test suite"
 	@echo "make bench  - time every kernel against its plain-NumPy twin, whole methods, GNN steps"
 	@echo "make check-book - build the book, then screenshot every page (headless Chromium) into book/_build/screenshots"
+	@echo "make lab    - JupyterLab on the book: every chapter opens as a notebook (jupytext), same environment"
 	@echo "make reproduce  - recompute every stored result (quick and full scale), the scorecard, then the book"
 	@echo "make retrain    - drop the GRL checkpoints (the next make reproduce trains them again)"
 	@echo "make clean  - remove the build, caches and the virtual environment"
@@ -69,6 +70,14 @@ book: install $(MATHJAX)
 	env -u MPLBACKEND $(BIN)/jupyter-book build book --warningiserror --keep-going --path-output book
 	@echo "$(SOURCE_HASH)" > book/_build/.source_hash
 	@echo "book: $(CURDIR)/book/_build/html/index.html"
+
+# Re-executing a chapter: JupyterLab (installed on first use, pinned) with jupytext, which opens
+# every MyST chapter as a notebook; HUDNLIB_SCALE=quick make lab reads the quick results.
+LAB_SPEC ?= jupyterlab==4.6.6
+
+lab: install
+	$(PIP) -q "$(LAB_SPEC)" $(QUIET)
+	cd book && ../$(BIN)/jupyter lab --ServerApp.open_browser=False
 
 # Every registered experiment at both scales, in registry order, then the book. Resumable:
 # a rerun skips what this reproduction already stored (newer than its stamp) and resumes the
