@@ -77,7 +77,7 @@ LAB_SPEC ?= jupyterlab==4.6.6
 
 lab: install
 	$(PIP) -q "$(LAB_SPEC)" $(QUIET)
-	cd book && ../$(BIN)/jupyter lab --ServerApp.open_browser=False
+	cd book && ../$(BIN)/jupyter lab --ServerApp.open_browser=False $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 # Every registered experiment at both scales, in registry order, then the book. Resumable:
 # a rerun skips what this reproduction already stored (newer than its stamp) and resumes the
