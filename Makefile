@@ -50,17 +50,17 @@ bench: install
 SOURCE_HASH = $(shell cat constraints.txt pyproject.toml $$(find hudnlib data -type f \( -name '*.py' -o -name '*.json' -o -name '*.parquet' -o -name '*.npz' \) | LC_ALL=C sort) 2>/dev/null | sha256sum | cut -c1-16)
 
 # MathJax served from the book itself (no page loads anything from the web): the npm
-# registry's package, fetched once into book/_static (not committed).
+# registry's package, fetched once into book/_vendor (not committed; not under _static, whose every script Jupyter Book would load).
 MATHJAX_VERSION := 3.2.2
-MATHJAX := book/_static/mathjax/tex-chtml.js
+MATHJAX := book/_vendor/mathjax/tex-chtml.js
 
 $(MATHJAX):
-	@rm -rf book/_static/mathjax && mkdir -p book/_static
+	@rm -rf book/_vendor/mathjax && mkdir -p book/_vendor
 	@tmp=$$(mktemp -d) && cd $$tmp && \
 		(npm pack -q mathjax@$(MATHJAX_VERSION) >/dev/null 2>&1 || \
 		 curl -sfLO https://registry.npmjs.org/mathjax/-/mathjax-$(MATHJAX_VERSION).tgz) && \
-		tar xzf mathjax-$(MATHJAX_VERSION).tgz && mv package/es5 $(CURDIR)/book/_static/mathjax && rm -rf $$tmp
-	@test -f $@ && echo "MathJax $(MATHJAX_VERSION) vendored into book/_static/mathjax"
+		tar xzf mathjax-$(MATHJAX_VERSION).tgz && mv package/es5 $(CURDIR)/book/_vendor/mathjax && rm -rf $$tmp
+	@test -f $@ && echo "MathJax $(MATHJAX_VERSION) vendored into book/_vendor/mathjax"
 
 book: install $(MATHJAX)
 	@if [ "$$(cat book/_build/.source_hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
