@@ -122,13 +122,16 @@ def plot_group_metrics(table: pd.DataFrame, axes, methods, bandwidth: float = 1.
                 bar.set_alpha(a)
             if column == "latency_served" and "starved" in part:
                 for xi, y, n in zip(x, part[column], part["starved"]):
-                    if n:
+                    if n and np.isfinite(y):
                         ax.annotate(f"{int(n)}", (xi, y), ha="center", va="bottom", fontsize=6, rotation=90)
+                    elif n:  # no served user left to average over: the count sits at the bottom
+                        ax.annotate(f"{int(n)}", (xi, 0.02), xycoords=("data", "axes fraction"), ha="center",
+                                    va="bottom", fontsize=6, rotation=90)
         values = table.loc[table["method"].isin(methods), column].to_numpy(dtype=float)
         positive = values[np.isfinite(values) & (values > 0)]
         if positive.size == values.size and positive.size and positive.max() > 100 * positive.min():
             ax.set_yscale("log")
-        ax.set_xticks([1, 2, 3, 4], [f"group {g}" + (" (target)" if g == target else "") for g in (1, 2, 3, 4)],
+        ax.set_xticks([1, 2, 3, 4], [f"group {g}" + ("\n(target)" if g == target else "") for g in (1, 2, 3, 4)],
                       fontsize=8)
         ax.set_ylabel(label.format(unit=unit), fontsize=8)
     axes[0].legend(fontsize=7)
