@@ -117,7 +117,13 @@ def plot_group_metrics(table: pd.DataFrame, axes, methods, bandwidth: float = 1.
             part = table[table["method"] == method].sort_values("group")
             x = part["group"].to_numpy() + (k - (len(methods) - 1) / 2) * width
             alphas = [1.0 if g == target else 0.3 for g in part["group"]]
-            bars = ax.bar(x, part[column], width, label=method, color=METHOD_STYLE[method]["color"])
+            heights = part[column].to_numpy(dtype=float)
+            infinite = np.isinf(heights)  # e.g. a sum of logs with a zero rate: no bar, a mark instead
+            bars = ax.bar(x, np.where(infinite, np.nan, heights), width, label=method,
+                          color=METHOD_STYLE[method]["color"])
+            for xi, h in zip(x[infinite], heights[infinite]):
+                ax.annotate("-inf" if h < 0 else "inf", (xi, 0.02), xycoords=("data", "axes fraction"),
+                            ha="center", va="bottom", fontsize=6, rotation=90, color=METHOD_STYLE[method]["color"])
             for bar, a in zip(bars, alphas):
                 bar.set_alpha(a)
             if column == "latency_served" and "starved" in part:
