@@ -148,3 +148,15 @@ def test_graph_inputs_are_checked(bad):
         mask[3] = False
     with pytest.raises(ValueError, match="gain|detectable"):
         to_hetero_data(gain, mask, np.ones(4), 1e-13)
+
+
+@pytest.mark.parametrize("rate, expected", [
+    ([1.0, 1.0, 1.0, 1.0], 1.0),          # all equal
+    ([4.0, 0.0, 0.0, 0.0], 0.25),         # one user takes all: 1 / n
+    ([1.0, 2.0, 3.0], 36.0 / (3 * 14.0)),  # (sum r)^2 / (n sum r^2)
+    ([0.0, 0.0], 0.0),                    # nobody served
+])
+def test_jain_index_known_cases(rate, expected):
+    from hudnlib.experiments.paper_a_gnn import jain_index
+
+    assert jain_index(np.array(rate)) == pytest.approx(expected)

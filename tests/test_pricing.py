@@ -161,3 +161,12 @@ def test_candidate_sets_hold_each_users_best_bss(rng):
     cand, cand_log, rest = candidate_sets(log_bc, 40)
     assert cand.shape == cand_log.shape == (50, 30) and np.all(rest == -np.inf)
     assert set(cand[0]) == set(range(30))
+
+
+def test_public_dual_value_is_the_twins_best_responses_plus_the_sum_of_prices(rng):
+    """Eq. (18): ``D(mu) = sum_i max_j v_ij(mu) + sum_j mu_j``, from the NumPy twin's best
+    responses (catches a dual that forgets the prices' own term)."""
+    se, alpha = random_instance(rng, 9, 4)
+    prices = rng.uniform(0.05, 3.0, 4)
+    _, _, value = best_response_np(se, alpha, prices, 1.0)
+    assert dual_value(se, alpha, prices) == pytest.approx(value.sum() + prices.sum(), rel=1e-12)
