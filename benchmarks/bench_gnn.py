@@ -116,18 +116,14 @@ def authors_steps(device: torch.device) -> None:
     model = AuthorsHGSAGE(n_ue, n_bs).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     rng = np.random.default_rng(0)
-    fixed = [tuple(to_device(b, device) if i == 0 else b.to(device) for i, b in enumerate(event_batch(
-        radio_map, rng, 64, p_max, noise))) for _ in range(2)]
+    batch, labels = event_batch(radio_map, rng, 64, p_max, noise)
+    fixed = (to_device(batch, device), labels.to(device))
 
     def grl_step(draw: bool = True):
-        batch, labels = event_batch(radio_map, rng, 64, p_max, noise) if draw else fixed[0]
+        batch, labels = event_batch(radio_map, rng, 64, p_max, noise) if draw else fixed
         batch, labels = to_device(batch, device), labels.to(device)
         z, x, power = model(batch, rng if device.type == "cpu" else None)
-        loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        sync()
+        descend(optimizer, authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum(), device)
 
     t_grl = time_step(grl_step, repeats=10)
     t_grl_fixed = time_step(lambda: grl_step(False), repeats=10)
@@ -139,7 +135,7 @@ def authors_steps(device: torch.device) -> None:
           f"{1e3 * (t_grl - t_grl_fixed):.1f} ms; 10,000 steps: {t_grl * 1e4 / 60:.1f} min)")
     print(f"    matrix products alone:        {1e3 * floor:8.1f} ms  ({flops / 1e9:.1f} GFLOP at "
           f"{flops / floor / 1e9:.0f} GFLOP/s; step / floor = {t_grl / floor:.2f})")
-    reference = reference_grl_step(model, fixed[0], device)
+    reference = reference_grl_step(model, fixed, device)
     t_ref = time_step(reference, repeats=5)
     print(f"  reference GRL step (concatenate-then-map layers, dense topk draw, fixed batch): "
           f"{1e3 * t_ref:.1f} ms ({t_ref / t_grl_fixed:.2f}x the fast step on the same batch)")
@@ -155,52 +151,36 @@ def authors_steps(device: torch.device) -> None:
         t = (time_step(lambda: srl(10), repeats=3) - time_step(lambda: srl(1), repeats=3)) / 9
         print(f"  SRL batched over {events:3d} events: {1e3 * t / events:6.2f} ms per event-step "
               f"(10,000 steps x 200 events: {t / events * 2e6 / 3600:.2f} h)")
-    batch1, labels1 = to_device(fixed[0][0], device), fixed[0][1].to(device)
-    one = type(batch1)(**{k: (v[:1] if isinstance(v, torch.Tensor) else v) for k, v in batch1.__dict__.items()})
-    per_event = reference_srl_step(kept.to(device), one, labels1[:1], device)
+    one = type(fixed[0])(**{k: (v[:1] if isinstance(v, torch.Tensor) else v) for k, v in fixed[0].__dict__.items()})
+    per_event = reference_srl_step(kept.to(device), one, fixed[1][:1], device)
     t_one = time_step(per_event, repeats=10)
     floor_one, flops_one = product_floor(per_event, device)
     print(f"  SRL one event at a time (reference): {1e3 * t_one:.2f} ms per event-step; its products alone "
           f"{1e3 * floor_one:.2f} ms ({flops_one / 1e9:.2f} GFLOP)")
 
 
+def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor, device: torch.device) -> None:
+    """One optimiser step on ``loss``, finished on the device before the clock reads."""
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def reference_grl_step(model, fixed, device):
     """The reference step: layers as concatenate-then-map, neighbours drawn by torch's dense
-    ``topk`` (:func:`hudnlib.gnn.authors.sample_neighbours`)."""
-    from hudnlib.gnn.authors import authors_loss_terms, neighbourhoods, sample_neighbours, standardised_gain
+    ``topk`` (:func:`hudnlib.gnn.reference.authors_forward_reference`)."""
+    from hudnlib.gnn.authors import authors_loss_terms
+    from hudnlib.gnn.reference import authors_forward_reference
 
     batch, labels = fixed
     ref = copy.deepcopy(model)
     optimizer = torch.optim.Adam(ref.parameters(), lr=1e-4)
-    p = dict(ref.named_parameters())
-
-    def layer(weight, h_self, h_other, allowed):
-        mask = sample_neighbours(allowed, 10)
-        neigh = mask @ h_other / (mask.sum(-1, keepdim=True) + 1.0)
-        return torch.relu(torch.cat([h_self, neigh], -1) @ weight.T)
 
     def step():
-        allowed = neighbourhoods(batch.adj)
-        h_ue = standardised_gain(batch.gain)
-        h_bs = h_ue.transpose(-1, -2)
-        for i in range(2):
-            new_bs = torch.cat([layer(p[f"bs_first.{i}.weight"], h_bs, h_ue, allowed[0]),
-                                layer(p[f"bs_second.{i}.weight"], h_bs, h_bs, allowed[1])], -1)
-            new_ue = torch.cat([layer(p[f"ue_first.{i}.weight"], h_ue, h_bs, allowed[2]),
-                                layer(p[f"ue_second.{i}.weight"], h_ue, h_ue, allowed[3])], -1)
-            h_bs, h_ue = new_bs, new_ue
-        hidden = h_bs @ p["power_hidden"].T + p["power_bias"][:, None]
-        power = torch.sigmoid(hidden @ p["power_out"].T).squeeze(-1).double() * batch.p_max
-        var, mean = torch.var_mean(h_ue, -2, keepdim=True, unbiased=False)
-        z = ((h_ue - mean) / torch.sqrt(var + 1e-5) * p["norm_scale"] + p["norm_shift"]) @ p["assoc_out"].T
-        top, bottom = z.max(-1, keepdim=True).values, z.min(-1, keepdim=True).values
-        x = torch.softmax((z - top) / (top - bottom).clamp(min=1e-12) / ref.temperature, -1)
-        loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        z, x, power = authors_forward_reference(ref, batch)
+        descend(optimizer, authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum(), device)
 
     return step
 
@@ -215,12 +195,7 @@ def reference_srl_step(model, batch, labels, device):
     def step():
         z, x, power = tuned(batch)
         terms = authors_loss_terms(z, x, power, batch.gain, labels)
-        loss = (terms["loss"] - LOSS_WEIGHTS["supervised"] * terms["supervised"]).sum()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+        descend(optimizer, (terms["loss"] - LOSS_WEIGHTS["supervised"] * terms["supervised"]).sum(), device)
 
     return step
 

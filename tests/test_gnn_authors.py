@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from hudnlib.gnn.authors import (AuthorsHGSAGE, authors_loss_terms, neighbourhoods, sample_neighbours,
-                                 standardised_gain)
+from hudnlib.gnn.authors import AuthorsHGSAGE, authors_loss_terms, neighbourhoods, sample_neighbours
 from hudnlib.gnn.authors_training import (AuthorsTrainConfig, fine_tune_srl_authors, fine_tune_srl_batched,
                                           kept_model, train_grl_authors)
 from hudnlib.gnn.graph import dense_batch, dense_batch_of, strongest_labels, to_hetero_data
+from hudnlib.gnn.reference import authors_forward_reference
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.radio import dbm_to_w, noise_power_w
 from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map
@@ -158,36 +158,6 @@ def test_batch_built_from_arrays_equals_the_batch_of_pyg_graphs():
         dense_batch_of(gain, detectable, p_max, NOISE)
 
 
-def _reference_forward(model, batch, masks):
-    """The authors' layer as first written (and as their code has it): concatenate the
-    node's state with the mean of its sampled neighbours (0/1 ``masks``), then one linear
-    map; the heads likewise, with variance and mean by torch's reductions."""
-    p = dict(model.named_parameters())
-    h_ue = standardised_gain(batch.gain, torch.float64)
-    h_bs = h_ue.transpose(-1, -2)
-
-    def layer(weight, h_self, h_other, mask):
-        neigh = mask @ h_other / (mask.sum(-1, keepdim=True) + 1.0)
-        return torch.relu(torch.cat([h_self, neigh], -1) @ weight.T)
-
-    for i in range(2):
-        m = masks[4 * i:4 * i + 4]
-        new_bs = torch.cat([layer(p[f"bs_first.{i}.weight"], h_bs, h_ue, m[0]),
-                            layer(p[f"bs_second.{i}.weight"], h_bs, h_bs, m[1])], -1)
-        new_ue = torch.cat([layer(p[f"ue_first.{i}.weight"], h_ue, h_bs, m[2]),
-                            layer(p[f"ue_second.{i}.weight"], h_ue, h_ue, m[3])], -1)
-        h_bs, h_ue = new_bs, new_ue
-    hidden = h_bs @ p["power_hidden"].T + p["power_bias"][:, None]
-    power = torch.sigmoid(hidden @ p["power_out"].T).squeeze(-1).double() * batch.p_max
-    var, mean = torch.var_mean(h_ue, -2, keepdim=True, unbiased=False)
-    z = ((h_ue - mean) / torch.sqrt(var + 1e-5) * p["norm_scale"] + p["norm_shift"]) @ p["assoc_out"].T
-    adj = batch.adj.bool() if model.mask_to_edges else torch.ones_like(batch.adj, dtype=torch.bool)
-    top = z.masked_fill(~adj, float("-inf")).max(-1, keepdim=True).values
-    bottom = z.masked_fill(~adj, float("inf")).min(-1, keepdim=True).values
-    normalised = ((z - top) / (top - bottom).clamp(min=1e-12)).masked_fill(~adj, float("-inf"))
-    return z.masked_fill(~adj, float("-inf")), torch.softmax(normalised / model.temperature, -1), power
-
-
 @pytest.mark.parametrize("mask_to_edges", [False, True])
 def test_fast_grl_step_equals_the_reference_step_on_the_same_draws(mask_to_edges):
     """Projection before aggregation, shared products and the product-form batch norm are
@@ -201,7 +171,7 @@ def test_fast_grl_step_equals_the_reference_step_on_the_same_draws(mask_to_edges
     masks = [(sampled_weights(a, 3, rng) > 0).double() for _ in range(2) for a in neighbourhoods(batch.adj)]
     weights = [m / (m.sum(-1, keepdim=True) + 1.0) for m in masks]
     outputs, grads = [], []
-    for forward in (lambda: model(batch, weights=weights), lambda: _reference_forward(model, batch, masks)):
+    for forward in (lambda: model(batch, weights=weights), lambda: authors_forward_reference(model, batch, masks)):
         model.zero_grad()
         z, x, power = forward()
         loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
