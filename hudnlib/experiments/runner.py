@@ -229,13 +229,23 @@ def run(
     cfg = config_dict(config)
     key = config_hash(cfg)
     frame_path, record_path = results_dir / f"{stem}.parquet", results_dir / f"{stem}.json"
-    if not recompute and record_path.exists():
-        try:  # a valid stored result is served without waiting for (or creating) the writer lock
+    def stored(report: bool):
+        """The valid stored result, or None (a changed config is computed afresh; a damaged
+        result is healed, with a note when ``report``)."""
+        if recompute or not record_path.exists():
+            return None
+        try:
             return load(name, scale, config=config if scale.startswith("custom") else None, results_dir=results_dir)
         except OtherConfig:
-            pass
-        except StoreError:
-            pass  # reported and healed below, under the writer lock
+            return None
+        except StoreError as exc:
+            if report:
+                print(f"note: {exc}; recomputing", file=sys.stderr)
+            return None
+
+    served = stored(report=False)  # a valid result is served without waiting for (or creating) the writer lock
+    if served is not None:
+        return served
     try:
         results_dir.mkdir(parents=True, exist_ok=True)
         writer = lock(results_dir / stem)
@@ -244,14 +254,9 @@ def run(
         raise StoreError(f"cannot write to {results_dir} ({exc.strerror}); give a writable "
                          "results folder (--results-dir)") from exc
     try:
-        if not recompute and record_path.exists():
-            try:
-                return load(name, scale, config=config if scale.startswith("custom") else None,
-                            results_dir=results_dir)
-            except OtherConfig:
-                pass  # a changed config: computed afresh
-            except StoreError as exc:
-                print(f"note: {exc}; recomputing", file=sys.stderr)
+        served = stored(report=True)  # another run may have stored it while this one waited
+        if served is not None:
+            return served
         return _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size,
                         progress, results_dir, frame_path, record_path)
     finally:
@@ -277,17 +282,20 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
         raise StoreError(f"cannot write to {results_dir} ({exc.strerror}); give a writable "
                          "results folder (--results-dir)") from exc
     identity = {"experiment": name, "config_hash": key, "module_hash": code}
-    layout = {first: min(first + chunk_size, config.samples) for first in range(0, config.samples, chunk_size)}
-    expected = {_chunk_path(partial, first, stop).name for first, stop in layout.items()}
+    # chunk -> (its file, its identity), by first sample
+    chunks = {first: (_chunk_path(partial, first, stop), {**identity, "first": first, "stop": stop})
+              for first in range(0, config.samples, chunk_size)
+              for stop in [min(first + chunk_size, config.samples)]}
+    expected = {path.name for path, _ in chunks.values()}
     stray = [p for p in partial.glob("chunk-*") if p.name not in expected]
     if stray:  # another chunk size (or an older layout): its pieces never fill this one's
         print(f"note: dropping {len(stray)} chunk(s) in {partial.name} cut for another chunk size", file=sys.stderr)
         for path in stray:
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-    done = {first: _read_chunk(_chunk_path(partial, first, stop), {**identity, "first": first, "stop": stop})
-            for first, stop in layout.items() if _chunk_path(partial, first, stop).exists()}
-    todo = [first for first in layout if done.get(first) is None]
-    starts = list(layout)
+    done = {first: _read_chunk(path, chunk_identity) for first, (path, chunk_identity) in chunks.items()
+            if path.exists()}
+    todo = [first for first in chunks if done.get(first) is None]
+    starts = list(chunks)
     timing_path = partial / "timing.json"
     try:
         timing = json.loads(timing_path.read_text()) if timing_path.exists() else {}
@@ -301,7 +309,7 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
     workers_used = 0
     if todo:
         inputs = experiment.prepare(config) if experiment.prepare else {}
-        jobs = {first: np.arange(first, layout[first]) for first in todo}
+        jobs = {first: np.arange(first, chunks[first][1]["stop"]) for first in todo}
 
         def sliced(idx):
             return {k: v[idx] for k, v in inputs.items()}
@@ -309,10 +317,10 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
         bar = tqdm(total=len(starts), initial=len(starts) - len(todo), desc=name, disable=not progress)
 
         def finish(first, frame, seconds):
-            _write_chunk(_chunk_path(partial, first, layout[first]), frame,
-                         {**identity, "first": first, "stop": layout[first]})
+            path, chunk_identity = chunks[first]
+            _write_chunk(path, frame, chunk_identity)
             done[first] = frame
-            timing[_chunk_path(partial, first, layout[first]).name] = seconds
+            timing[path.name] = seconds
             write_json(timing_path, timing)
             bar.update(1)
 
