@@ -1,0 +1,144 @@
+"""The answers of the "Beyond the papers" part, computed from the stored results: one row per
+question with its measure, 95% CI, criterion and answer. The chapters open with them and
+the scorecard lists them in its own ``beyond`` section (never in the reproduction counts).
+
+Answers: ``yes`` / ``no`` when the 95% CI of a paired difference (same events) lies above /
+below 0, ``tie`` when it holds 0; for shares and bounds, ``yes`` / ``no`` by the stated
+criterion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hudnlib.experiments.beyond.exact_referee import AT_OPTIMUM, bound_table, gap_table
+from hudnlib.experiments.beyond.paper_a_on_b import POWER_CONTROL
+from hudnlib.experiments.beyond.paper_b_on_a import PAPER_A_ROWS, CrossConfig, stored_decision_scores
+from hudnlib.experiments.runner import load
+from hudnlib.experiments.statistics import mean_ci
+
+__all__ = ["GNN_EXPERIMENT", "cross_scores", "b_on_a_answers", "a_on_b_answers", "referee_answers",
+           "answer_rows"]
+
+GNN_EXPERIMENT = "paper_a_hgsage_authors_recipe_corrected"
+"""HGSAGE's stored GRL and SRL decisions on the same events (reading ``corrected``)."""
+
+GNN_ROWS = {"GRL": "GRL", "SRL": "SRL (10,000 steps)"}
+
+
+def cross_scores(scale: str) -> tuple[pd.DataFrame, dict, dict]:
+    """Scores of every method on paper A's events: the ``beyond_b_on_a`` frame plus HGSAGE's
+    stored GRL and SRL decisions on the events both hold. Returns the frame and both records."""
+    frame, record = load("beyond_b_on_a", scale)
+    gnn, gnn_record = load(GNN_EXPERIMENT, scale)
+    config = CrossConfig(**{k: v for k, v in record["config"].items()})
+    if (gnn_record["config"]["seed"], gnn_record["config"]["circumstance_seed"]) != (config.seed, config.circumstance_seed):
+        raise ValueError(f"{GNN_EXPERIMENT} ({scale}) holds other events than beyond_b_on_a")
+    gnn = gnn.loc[gnn["method"].isin(GNN_ROWS) & gnn["sample"].isin(frame["sample"])]
+    # an empty cell adds nothing to any score, so the BSs up to the last one used suffice
+    learned = stored_decision_scores(gnn, config, int(gnn["bs"].max()) + 1).replace({"method": GNN_ROWS})
+    return pd.concat([frame, learned], ignore_index=True), record, gnn_record
+
+
+def _paired(scores, column, method, reference):
+    wide = scores.pivot(index="sample", columns="method", values=column)
+    diff = (wide[method] - wide[reference]).dropna().to_numpy(dtype=float)
+    if diff.size < 2 or not np.isfinite(diff).all():
+        return np.nan, np.nan, np.nan, "not comparable"
+    mean, low, high = mean_ci(diff)
+    return mean, low, high, "yes" if low > 0 else "no" if high < 0 else "tie"
+
+
+def _best(scores, column, methods):
+    means = scores.loc[scores["method"].isin(methods)].groupby("method")[column].mean()
+    return means.idxmax()
+
+
+def _question(question, measure, value, low, high, answer, criterion, chapter):
+    return {"question": question, "measure": measure, "value": value, "CI low": low, "CI high": high,
+            "answer": answer, "criterion": criterion, "chapter": chapter}
+
+
+PAIRED = "paired difference on the same events; yes/no: its 95% CI above/below 0, tie: it holds 0"
+
+
+def b_on_a_answers(scores: pd.DataFrame) -> pd.DataFrame:
+    """Paper B's methods on paper A's network: the chapter's questions."""
+    chapter = "beyond/b_on_a"
+    rows = [_question("PF pricing reaches MSUAMP's sum of log rates (one objective, two algorithms)",
+                      "PF pricing - MSUAMP, sum log rate", *_paired(scores, "sum log rate", "PF pricing", "MSUAMP"),
+                      PAIRED, chapter)]
+    for scenario in ("low", "high"):
+        column = f"haf {scenario}"
+        best = _best(scores, column, PAPER_A_ROWS)
+        rows.append(_question(f"HAF pricing beats paper A's best baseline on the HAF ({scenario} fairness)",
+                              f"HAF pricing [{scenario}] - {best}, {column}",
+                              *_paired(scores, column, f"HAF pricing [{scenario}]", best), PAIRED, chapter))
+    paper_b = [m for m in scores["method"].unique() if "pricing" in m or "[" in m]
+    best_b, best_a = _best(scores, "total rate", paper_b), _best(scores, "total rate", PAPER_A_ROWS)
+    rows.append(_question("A paper-B method beats paper A's best baseline on paper A's total rate R",
+                          f"{best_b} - {best_a}, R", *_paired(scores, "total rate", best_b, best_a), PAIRED, chapter))
+    if "SRL (10,000 steps)" in set(scores["method"]):
+        rows.append(_question("A paper-B method beats HGSAGE (SRL, 10,000 steps) on R",
+                              f"{best_b} - SRL, R", *_paired(scores, "total rate", best_b, "SRL (10,000 steps)"),
+                              PAIRED, chapter))
+        rows.append(_question("HAF pricing beats HGSAGE (SRL) on the HAF (low fairness)",
+                              "HAF pricing [low] - SRL, haf low",
+                              *_paired(scores, "haf low", "HAF pricing [low]", "SRL (10,000 steps)"), PAIRED, chapter))
+    return pd.DataFrame(rows)
+
+
+def a_on_b_answers(scores: pd.DataFrame) -> pd.DataFrame:
+    """Paper A's methods on paper B's network: the chapter's questions."""
+    chapter = "beyond/a_on_b"
+    paper_a = ["MARAMP", "MSUAMP", "UAMWSER", *POWER_CONTROL]
+    rows = []
+    for scenario in ("low", "high"):
+        column = f"haf {scenario}"
+        best = _best(scores, column, paper_a)
+        rows.append(_question(f"Paper A's best method reaches Ours on the HAF ({scenario} fairness)",
+                              f"{best} - Ours [{scenario}], {column}",
+                              *_paired(scores, column, best, f"Ours [{scenario}]"), PAIRED, chapter))
+    best = _best(scores, "total rate", paper_a)
+    rows.append(_question("Ours beats paper A's best method on paper A's total rate R",
+                          f"Ours [low] - {best}, R", *_paired(scores, "total rate", "Ours [low]", best), PAIRED, chapter))
+    return pd.DataFrame(rows)
+
+
+def referee_answers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Exact optima as referee: the chapter's questions."""
+    chapter = "beyond/exact"
+    gaps = gap_table(frame).set_index(["network", "objective", "method"])
+    bounds = bound_table(frame)
+    rows = []
+    for objective in ("HAF low", "HAF high"):
+        share = gaps.loc[("paper B", objective, "Ours"), "at optimum"]
+        rows.append(_question(f"Ours reaches the exact optimum of the HAF ({objective[4:]} fairness, 8 users x 6 BSs)",
+                              "share of small events at the optimum", share, np.nan, np.nan,
+                              "yes" if share >= 0.95 else "no",
+                              f"yes: at the optimum (relative gap <= {AT_OPTIMUM:g}) on >= 95% of events", chapter))
+    for method in ("MSUAMP", "PF pricing"):
+        share = gaps.loc[("paper A", "sum log", method), "at optimum"]
+        rows.append(_question(f"{method} reaches the exact optimum of its own objective (sum log rate, paper A cut)",
+                              "share of small events at the optimum", share, np.nan, np.nan,
+                              "yes" if share >= 0.95 else "no",
+                              f"yes: at the optimum (relative gap <= {AT_OPTIMUM:g}) on >= 95% of events", chapter))
+    r = gaps.xs(("paper A", "R"), level=("network", "objective"))
+    full = r.loc[r["referee"] == "full power", "mean gap [%]"]
+    rows.append(_question("Paper A's best full-power baseline is within 1% of the optimal R",
+                          f"mean gap of {full.idxmin()} [%]", full.min(), np.nan, np.nan,
+                          "yes" if full.min() <= 1.0 else "no", "yes: mean relative gap <= 1%", chapter))
+    rows.append(_question("The pricing's dual bound lies above the exact optimum on every small event",
+                          "share of (event, objective) pairs", float(bounds["bound >= optimum"].min()), np.nan, np.nan,
+                          "yes" if (bounds["bound >= optimum"] == 1.0).all() else "no",
+                          "yes: weak duality holds on every event", chapter))
+    return pd.DataFrame(rows)
+
+
+def answer_rows(scale: str) -> pd.DataFrame:
+    """Every question of the part, from the stored results of ``scale``."""
+    scores, _, _ = cross_scores(scale)
+    a_on_b, _ = load("beyond_a_on_b", scale)
+    referee, _ = load("beyond_exact", scale)
+    return pd.concat([b_on_a_answers(scores), a_on_b_answers(a_on_b), referee_answers(referee)], ignore_index=True)
