@@ -13,7 +13,7 @@ from IPython.display import Markdown
 
 __all__ = ["verdict_box", "count_verdicts", "tidy"]
 
-_ADMONITION = {"reproduced": "tip", "partly": "warning", "not reproduced": "danger"}
+_ADMONITION = {"reproduced": "tip", "partly": "warning", "not reproduced": "danger", "answer": "note"}
 
 
 def count_verdicts(verdicts: Iterable[str]) -> dict[str, int]:
@@ -31,8 +31,8 @@ def verdict_box(title: str, lines: Iterable[str], worst: str = "partly") -> Mark
         One line: the verdict itself.
     lines : iterable of str
         Bullet points (already computed numbers, formatted); empty strings are skipped.
-    worst : {"reproduced", "partly", "not reproduced"}
-        Colours the box.
+    worst : {"reproduced", "partly", "not reproduced", "answer"}
+        Colours the box (``answer``: a question beyond the papers, not a reproduction).
     """
     if worst not in _ADMONITION:
         raise ValueError(f"worst must be one of {list(_ADMONITION)}, got {worst!r}")

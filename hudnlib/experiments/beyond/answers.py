@@ -66,7 +66,7 @@ PAIRED = "paired difference on the same events; yes/no: its 95% CI above/below 0
 def b_on_a_answers(scores: pd.DataFrame) -> pd.DataFrame:
     """Paper B's methods on paper A's network: the chapter's questions."""
     chapter = "beyond/b_on_a"
-    rows = [_question("PF pricing reaches MSUAMP's sum of log rates (one objective, two algorithms)",
+    rows = [_question("PF pricing beats MSUAMP on their common objective, the sum of log rates",
                       "PF pricing - MSUAMP, sum log rate", *_paired(scores, "sum log rate", "PF pricing", "MSUAMP"),
                       PAIRED, chapter)]
     for scenario in ("low", "high"):
@@ -97,7 +97,7 @@ def a_on_b_answers(scores: pd.DataFrame) -> pd.DataFrame:
     for scenario in ("low", "high"):
         column = f"haf {scenario}"
         best = _best(scores, column, paper_a)
-        rows.append(_question(f"Paper A's best method reaches Ours on the HAF ({scenario} fairness)",
+        rows.append(_question(f"Paper A's best method beats Ours on the HAF ({scenario} fairness)",
                               f"{best} - Ours [{scenario}], {column}",
                               *_paired(scores, column, best, f"Ours [{scenario}]"), PAIRED, chapter))
     best = _best(scores, "total rate", paper_a)
