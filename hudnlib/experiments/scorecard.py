@@ -16,7 +16,10 @@ Built by one function from the stored results (never by hand) and written to
 - each row has a ``section``: ``headline`` (each paper number once, under the reading the
   book selects for it: paper A as the authors' code ran it, paper B the selected reading),
   ``sensitivity`` (the same number under another reading) or ``ours`` (our own training,
-  which is not the paper's). Only headline rows enter the headline counts.
+  which is not the paper's). Only headline rows enter the headline counts;
+- rows of the ``beyond`` section (paper ``beyond``) answer the questions of the book's part
+  "Beyond the papers" (:mod:`hudnlib.experiments.beyond.answers`): their status is an
+  answer (:data:`ANSWERS`), not a reproduction, and they never enter the counts.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hudnlib.experiments.beyond.answers import answer_rows
 from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III, TOLERANCE, claims_table, rate_table
 from hudnlib.experiments.paper_a_gnn import (
     density_claims_table, full_rate_table, learning_claims_table, learning_rate_table,
@@ -42,10 +46,12 @@ from hudnlib.provenance import DATA_DIR
 from hudnlib.storage import atomic_path
 
 __all__ = ["scorecard", "write_scorecard", "number_status", "comparison_status", "STATUSES", "SECTIONS",
-           "SCORECARD_PATH"]
+           "ANSWERS", "SCORECARD_PATH"]
 
 STATUSES = ("reproduced", "direction only", "indeterminate", "not reproduced")
-SECTIONS = ("headline", "sensitivity", "ours")
+SECTIONS = ("headline", "sensitivity", "ours", "beyond")
+ANSWERS = ("yes", "no", "tie", "not comparable")
+"""Statuses of the ``beyond`` rows: answers to questions the papers did not ask."""
 SCORECARD_PATH = DATA_DIR / "scorecard.csv"
 
 _STATUS = {"reproduced": "reproduced", "partly": "direction only", "not reproduced": "not reproduced"}
@@ -268,7 +274,18 @@ def scorecard(scale: str = "full") -> pd.DataFrame:
     """Every table number and figure claim of both papers, from the stored results of
     ``scale`` (raises :class:`~hudnlib.storage.StoreError` naming the command to run when
     a result is missing)."""
-    return pd.DataFrame(_paper_a(scale) + _paper_b(scale))
+    return pd.DataFrame(_paper_a(scale) + _paper_b(scale) + _beyond(scale))
+
+
+_BEYOND_READING = {"beyond/b_on_a": "paper A corrected, paper B's selected alphas",
+                   "beyond/a_on_b": "paper B selected, paper A corrected",
+                   "beyond/exact": "small events of both"}
+
+
+def _beyond(scale: str) -> list[dict]:
+    return [_row("beyond", r["question"], _BEYOND_READING[r["chapter"]], None, r["value"], r["CI low"],
+                 r["CI high"], r["answer"], f"{r['measure']}; {r['criterion']}", r["chapter"], section="beyond")
+            for r in answer_rows(scale).to_dict("records")]
 
 
 def write_scorecard(path: Path | str = SCORECARD_PATH, scale: str = "full") -> pd.DataFrame:
