@@ -127,3 +127,20 @@ def test_configs_refuse_bad_sizes():
         PaperAOnBConfig(samples=1, n_users=61)
     with pytest.raises(ValueError, match="n_bs"):
         RefereeConfig(samples=1, n_bs=5)
+
+
+def test_answers_read_the_paired_ci_and_fall_back_to_shares_on_infinite_scores():
+    from hudnlib.experiments.beyond.answers import paired_answer, wilson_interval
+    from scipy.stats import binomtest
+
+    scores = pd.DataFrame({"sample": list(range(6)) * 2, "method": ["a"] * 6 + ["b"] * 6,
+                           "x": [3.0, 4.0, 5.0, 3.5, 4.5, 4.0] + [1.0, 1.5, 2.0, 1.0, 2.5, 1.0],
+                           "h": [1.0] * 6 + [-np.inf, -np.inf, 0.0, -np.inf, -np.inf, -np.inf]})
+    mean, low, high, answer = paired_answer(scores, "x", "a", "b")
+    assert mean == pytest.approx(2.5) and low > 0 and answer == "yes"
+    assert paired_answer(scores, "x", "b", "a")[3] == "no"
+    share, low, high, answer = paired_answer(scores, "h", "a", "b")
+    assert share == 1.0 and answer == "yes" and (low, high) == pytest.approx(wilson_interval(6, 6))
+    # the Wilson interval against scipy's
+    ci = binomtest(7, 20).proportion_ci(method="wilson")
+    assert wilson_interval(7, 20) == pytest.approx((ci.low, ci.high), rel=1e-6)

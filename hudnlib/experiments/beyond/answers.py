@@ -18,7 +18,7 @@ from hudnlib.experiments.beyond.paper_b_on_a import PAPER_A_ROWS, CrossConfig, s
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.statistics import mean_ci
 
-__all__ = ["GNN_EXPERIMENT", "cross_scores", "wilson_interval", "b_on_a_answers", "a_on_b_answers", "referee_answers",
+__all__ = ["GNN_EXPERIMENT", "cross_scores", "wilson_interval", "paired_answer", "b_on_a_answers", "a_on_b_answers", "referee_answers",
            "answer_rows"]
 
 GNN_EXPERIMENT = "paper_a_hgsage_authors_recipe_corrected"
@@ -61,8 +61,9 @@ def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float,
     return float(centre - half), float(centre + half)
 
 
-def _paired(scores, column, method, reference):
-    """Mean paired difference with its 95% CI; where a score is not finite on some event
+def paired_answer(scores: pd.DataFrame, column: str, method: str, reference: str) -> tuple:
+    """``(value, CI low, CI high, answer)`` for "``method`` beats ``reference`` on ``column``":
+    the mean paired difference with its 95% CI; where a score is not finite on some event
     (a HAF of -inf: a starved user with alpha >= 1), the share of events ``method`` is ahead
     with its Wilson interval instead (yes / no: the interval above / below one half)."""
     wide = scores.pivot(index="sample", columns="method", values=column)[[method, reference]].dropna()
@@ -96,7 +97,7 @@ def b_on_a_answers(scores: pd.DataFrame) -> pd.DataFrame:
     """Paper B's methods on paper A's network: the chapter's questions."""
     chapter = "beyond/b_on_a"
     rows = [_question("PF pricing beats MSUAMP on their common objective, the sum of log rates",
-                      "PF pricing - MSUAMP, sum log rate", *_paired(scores, "sum log rate", "PF pricing", "MSUAMP"),
+                      "PF pricing - MSUAMP, sum log rate", *paired_answer(scores, "sum log rate", "PF pricing", "MSUAMP"),
                       PAIRED, chapter)]
     for scenario in ("low", "high"):
         column = f"haf {scenario}"
@@ -104,18 +105,18 @@ def b_on_a_answers(scores: pd.DataFrame) -> pd.DataFrame:
             best = _best(scores, column, pool)
             rows.append(_question(f"HAF pricing beats paper A's {label} on the HAF ({scenario} fairness)",
                                   f"HAF pricing [{scenario}] - {best}, {column}",
-                                  *_paired(scores, column, f"HAF pricing [{scenario}]", best), PAIRED, chapter))
+                                  *paired_answer(scores, column, f"HAF pricing [{scenario}]", best), PAIRED, chapter))
     paper_b = [m for m in scores["method"].unique() if "pricing" in m or "[" in m]
     best_b, best_a = _best(scores, "total rate", paper_b), _best(scores, "total rate", PAPER_A_ROWS)
     rows.append(_question("A paper-B method beats paper A's best baseline on paper A's total rate R",
-                          f"{best_b} - {best_a}, R", *_paired(scores, "total rate", best_b, best_a), PAIRED, chapter))
+                          f"{best_b} - {best_a}, R", *paired_answer(scores, "total rate", best_b, best_a), PAIRED, chapter))
     if "SRL (10,000 steps)" in set(scores["method"]):
         rows.append(_question("A paper-B method beats HGSAGE (SRL, 10,000 steps) on R",
-                              f"{best_b} - SRL, R", *_paired(scores, "total rate", best_b, "SRL (10,000 steps)"),
+                              f"{best_b} - SRL, R", *paired_answer(scores, "total rate", best_b, "SRL (10,000 steps)"),
                               PAIRED, chapter))
         rows.append(_question("HAF pricing beats HGSAGE (SRL) on the HAF (low fairness)",
                               "HAF pricing [low] vs SRL, haf low (difference, or share of events ahead)",
-                              *_paired(scores, "haf low", "HAF pricing [low]", "SRL (10,000 steps)"), PAIRED, chapter))
+                              *paired_answer(scores, "haf low", "HAF pricing [low]", "SRL (10,000 steps)"), PAIRED, chapter))
     return pd.DataFrame(rows)
 
 
@@ -129,10 +130,10 @@ def a_on_b_answers(scores: pd.DataFrame) -> pd.DataFrame:
         best = _best(scores, column, paper_a)
         rows.append(_question(f"Paper A's best method beats Ours on the HAF ({scenario} fairness)",
                               f"{best} - Ours [{scenario}], {column}",
-                              *_paired(scores, column, best, f"Ours [{scenario}]"), PAIRED, chapter))
+                              *paired_answer(scores, column, best, f"Ours [{scenario}]"), PAIRED, chapter))
     best = _best(scores, "total rate", paper_a)
     rows.append(_question("Ours beats paper A's best method on paper A's total rate R",
-                          f"Ours [low] - {best}, R", *_paired(scores, "total rate", "Ours [low]", best), PAIRED, chapter))
+                          f"Ours [low] - {best}, R", *paired_answer(scores, "total rate", "Ours [low]", best), PAIRED, chapter))
     return pd.DataFrame(rows)
 
 
