@@ -18,8 +18,8 @@ from hudnlib.experiments.beyond.paper_b_on_a import PAPER_A_ROWS, CrossConfig, s
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.statistics import mean_ci
 
-__all__ = ["GNN_EXPERIMENT", "cross_scores", "wilson_interval", "paired_answer", "b_on_a_answers", "a_on_b_answers", "referee_answers",
-           "answer_rows"]
+__all__ = ["GNN_EXPERIMENT", "FULL_POWER", "cross_scores", "paired_answer", "wilson_interval",
+           "b_on_a_answers", "a_on_b_answers", "referee_answers", "answer_rows"]
 
 GNN_EXPERIMENT = "paper_a_hgsage_authors_recipe_corrected"
 """HGSAGE's stored GRL and SRL decisions on the same events (reading ``corrected``)."""
