@@ -14,7 +14,13 @@ from hudnlib.experiments.beyond.exact_referee import (
     gap_table,
     run_referee_samples,
 )
-from hudnlib.experiments.beyond.metrics import comparison_table, decision_scores, paired_table
+from hudnlib.experiments.beyond.metrics import (
+    comparison_table,
+    decision_scores,
+    paired_comparison,
+    paired_summary,
+    wilson_interval,
+)
 from hudnlib.experiments.beyond.paper_a_on_b import PaperAOnBConfig, paper_b_static_config, run_a_on_b_samples
 from hudnlib.experiments.beyond.paper_b_on_a import CrossConfig, event_alphas, stored_decision_scores
 from hudnlib.experiments.paper_a_baselines import BaselineConfig, radio_map_of
@@ -115,9 +121,10 @@ def test_comparison_and_paired_tables_by_hand():
     table = comparison_table(scores, ["total rate", "haf"], ["b", "a"]).set_index("method")
     assert table.loc["a", "total rate"] == pytest.approx(2.0) and table.loc["a", "haf"] == 1.0
     assert "median" in table.loc["a", "note"] and table.loc["b", "note"] == ""
-    paired = paired_table(scores, "total rate", "a", ["b"]).iloc[0]
-    assert paired["difference"] == pytest.approx(4 / 3) and paired["events ahead"] == 1.0
-    assert paired["verdict"] in ("ahead", "tie")
+    summary = paired_summary(scores, {"R vs a": ("total rate", "a"), "HAF vs a": ("haf", "a")}, ["a", "b"])
+    summary = summary.set_index("method")
+    assert summary.loc["a", "R vs a"] == "(reference)"
+    assert summary.loc["b", "R vs a"].startswith("+1.333 [") and summary.loc["b", "HAF vs a"].startswith("33% [")
 
 
 def test_configs_refuse_bad_sizes():
@@ -129,18 +136,22 @@ def test_configs_refuse_bad_sizes():
         RefereeConfig(samples=1, n_bs=5)
 
 
-def test_answers_read_the_paired_ci_and_fall_back_to_shares_on_infinite_scores():
-    from hudnlib.experiments.beyond.answers import paired_answer, wilson_interval
+def test_paired_comparison_reads_the_ci_and_falls_back_to_shares_on_extreme_scores():
     from scipy.stats import binomtest
 
-    scores = pd.DataFrame({"sample": list(range(6)) * 2, "method": ["a"] * 6 + ["b"] * 6,
-                           "x": [3.0, 4.0, 5.0, 3.5, 4.5, 4.0] + [1.0, 1.5, 2.0, 1.0, 2.5, 1.0],
-                           "h": [1.0] * 6 + [-np.inf, -np.inf, 0.0, -np.inf, -np.inf, -np.inf]})
-    mean, low, high, answer = paired_answer(scores, "x", "a", "b")
-    assert mean == pytest.approx(2.5) and low > 0 and answer == "yes"
-    assert paired_answer(scores, "x", "b", "a")[3] == "no"
-    share, low, high, answer = paired_answer(scores, "h", "a", "b")
-    assert share == 1.0 and answer == "yes" and (low, high) == pytest.approx(wilson_interval(6, 6))
-    # the Wilson interval against scipy's
+    from hudnlib.experiments.beyond.answers import paired_answer
+
+    a = np.array([3.0, 4.0, 5.0, 3.5, 4.5, 4.0])
+    b = np.array([1.0, 1.5, 2.0, 1.0, 2.5, 1.0])
+    c = paired_comparison(a, b)
+    assert c["value"] == pytest.approx(2.5) and c["low"] > 0 and c["verdict"] == "ahead"
+    assert paired_comparison(b, a)["verdict"] == "behind"
+    # -inf or astronomically large scores (a starved user's HAF): the share of events ahead
+    huge = np.array([-np.inf, -1e200, 0.0, -np.inf, -1e150, -np.inf])
+    c = paired_comparison(np.ones(6), huge)
+    assert c["measure"] == "share ahead" and c["value"] == 1.0 and c["verdict"] == "ahead"
+    assert (c["low"], c["high"]) == pytest.approx(wilson_interval(6, 6))
     ci = binomtest(7, 20).proportion_ci(method="wilson")
     assert wilson_interval(7, 20) == pytest.approx((ci.low, ci.high), rel=1e-6)
+    scores = pd.DataFrame({"sample": list(range(6)) * 2, "method": ["m"] * 6 + ["r"] * 6, "x": np.r_[a, b]})
+    assert paired_answer(scores, "x", "m", "r")[3] == "yes" and paired_answer(scores, "x", "r", "m")[3] == "no"

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.experiments.beyond.exact_referee import AT_OPTIMUM, bound_table, gap_table
+from hudnlib.experiments.beyond.metrics import paired_comparison
 from hudnlib.experiments.beyond.paper_a_on_b import POWER_CONTROL
 from hudnlib.experiments.beyond.paper_b_on_a import PAPER_A_ROWS, CrossConfig, stored_decision_scores
 from hudnlib.experiments.runner import load
-from hudnlib.experiments.statistics import mean_ci
 
-__all__ = ["GNN_EXPERIMENT", "FULL_POWER", "cross_scores", "paired_answer", "wilson_interval",
+__all__ = ["GNN_EXPERIMENT", "FULL_POWER", "cross_scores", "paired_answer",
            "b_on_a_answers", "a_on_b_answers", "referee_answers", "answer_rows"]
 
 GNN_EXPERIMENT = "paper_a_hgsage_authors_recipe_corrected"
@@ -45,37 +45,16 @@ def cross_scores(scale: str) -> tuple[pd.DataFrame, dict, dict]:
     return pd.concat([frame, learned], ignore_index=True), record, gnn_record
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion.
-
-    Examples
-    --------
-    >>> tuple(round(v, 4) for v in wilson_interval(8, 10))
-    (0.4902, 0.9433)
-    """
-    if n < 1 or not 0 <= successes <= n:
-        raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
+_ANSWER = {"ahead": "yes", "behind": "no", "tie": "tie", "not comparable": "not comparable"}
 
 
 def paired_answer(scores: pd.DataFrame, column: str, method: str, reference: str) -> tuple:
-    """``(value, CI low, CI high, answer)`` for "``method`` beats ``reference`` on ``column``":
-    the mean paired difference with its 95% CI; where a score is not finite on some event
-    (a HAF of -inf: a starved user with alpha >= 1), the share of events ``method`` is ahead
-    with its Wilson interval instead (yes / no: the interval above / below one half)."""
+    """``(value, CI low, CI high, answer)`` for "``method`` beats ``reference`` on ``column``"
+    (:func:`~hudnlib.experiments.beyond.metrics.paired_comparison`: the mean paired
+    difference, or the share of events ahead where a score is -inf on some event)."""
     wide = scores.pivot(index="sample", columns="method", values=column)[[method, reference]].dropna()
-    a, b = wide[method].to_numpy(dtype=float), wide[reference].to_numpy(dtype=float)
-    if a.size < 2:
-        return np.nan, np.nan, np.nan, "not comparable"
-    if np.isfinite(a).all() and np.isfinite(b).all():
-        mean, low, high = mean_ci(a - b)
-        return mean, low, high, "yes" if low > 0 else "no" if high < 0 else "tie"
-    ahead = int((a > b).sum())
-    low, high = wilson_interval(ahead, a.size)
-    return ahead / a.size, low, high, "yes" if low > 0.5 else "no" if high < 0.5 else "tie"
+    c = paired_comparison(wide[method].to_numpy(), wide[reference].to_numpy())
+    return c["value"], c["low"], c["high"], _ANSWER[c["verdict"]]
 
 
 def _best(scores, column, methods):

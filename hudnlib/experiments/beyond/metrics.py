@@ -10,7 +10,8 @@ import pandas as pd
 from hudnlib.allocation import allocate_bandwidth
 from hudnlib.experiments.statistics import mean_ci
 
-__all__ = ["STARVED", "FLOOR_SE", "decision_scores", "comparison_table", "paired_table"]
+__all__ = ["STARVED", "FLOOR_SE", "HUGE", "decision_scores", "comparison_table", "wilson_interval",
+           "paired_comparison", "paired_summary"]
 
 STARVED = 1e-3
 """A user is starved below this equal-share rate, bit/s/Hz (paper A's threshold)."""
@@ -86,21 +87,85 @@ def comparison_table(scores: pd.DataFrame, columns: list[str], order: list[str])
     return pd.DataFrame(rows)
 
 
-def paired_table(scores: pd.DataFrame, column: str, reference: str, methods: list[str]) -> pd.DataFrame:
-    """Paired difference ``method - reference`` of one score on the same events: mean, 95% CI,
-    share of events the method is ahead, and the verdict ("ahead", "behind" or "tie": the CI
-    above, below or around 0)."""
-    wide = scores.pivot(index="sample", columns="method", values=column)
+def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion.
+
+    Examples
+    --------
+    >>> tuple(round(v, 4) for v in wilson_interval(8, 10))
+    (0.4902, 0.9433)
+    """
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(centre - half), float(centre + half)
+
+
+HUGE = 1e100
+"""Beyond this magnitude a score (a HAF with a starved user) is compared by sign only."""
+
+
+def paired_comparison(a: np.ndarray, b: np.ndarray) -> dict:
+    """"``a`` beats ``b``" on the same events.
+
+    The mean paired difference ``a - b`` with its 95% CI (Student t), verdict ``ahead`` /
+    ``behind`` / ``tie`` as the CI lies above / below / around 0. Where a score is not finite
+    or beyond :data:`HUGE` on some event (a HAF of a starved user), the share of events ``a``
+    is ahead with its 95% Wilson interval instead (verdict by the interval against 1/2).
+
+    Returns
+    -------
+    dict
+        ``value``, ``low``, ``high``, ``measure`` ("difference" or "share ahead"),
+        ``ahead`` (share of events ``a > b``), ``verdict``.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"a and b must be 1-D of one shape, got {a.shape} and {b.shape}")
+    if a.size < 2:
+        return {"value": np.nan, "low": np.nan, "high": np.nan, "measure": "-", "ahead": np.nan,
+                "verdict": "not comparable"}
+    ahead = int((a > b).sum())
+    tame = np.isfinite(a).all() and np.isfinite(b).all() and max(np.abs(a).max(), np.abs(b).max()) < HUGE
+    if tame:
+        value, low, high = mean_ci(a - b)
+        verdict = "ahead" if low > 0 else "behind" if high < 0 else "tie"
+        measure = "difference"
+    else:
+        value = ahead / a.size
+        low, high = wilson_interval(ahead, a.size)
+        verdict = "ahead" if low > 0.5 else "behind" if high < 0.5 else "tie"
+        measure = "share ahead"
+    return {"value": value, "low": low, "high": high, "measure": measure, "ahead": ahead / a.size,
+            "verdict": verdict}
+
+
+def paired_summary(scores: pd.DataFrame, references: dict[str, tuple[str, str]], methods: list[str]) -> pd.DataFrame:
+    """One row per method, one column per score: "``method`` beats the reference" on the same
+    events, as ``value [low, high] verdict`` (:func:`paired_comparison`; a share ahead is
+    marked ``%``).
+
+    Parameters
+    ----------
+    references : dict
+        Column label -> (score column, reference method).
+    """
     rows = []
     for method in methods:
-        diff = (wide[method] - wide[reference]).to_numpy(dtype=float)
-        diff = diff[np.isfinite(diff)]
-        if diff.size < 2:
-            rows.append({"method": method, "difference": np.nan, "CI": "-", "events ahead": np.nan,
-                         "verdict": "not comparable"})
-            continue
-        mean, low, high = mean_ci(diff)
-        rows.append({"method": method, "difference": mean, "CI": f"[{low:.4g}, {high:.4g}]",
-                     "events ahead": float((diff > 0).mean()),
-                     "verdict": "ahead" if low > 0 else "behind" if high < 0 else "tie"})
+        row = {"method": method}
+        for label, (column, reference) in references.items():
+            if method == reference:
+                row[label] = "(reference)"
+                continue
+            wide = scores.pivot(index="sample", columns="method", values=column)[[method, reference]].dropna()
+            c = paired_comparison(wide[method].to_numpy(), wide[reference].to_numpy())
+            if c["measure"] == "share ahead":
+                row[label] = f"{c['value']:.0%} [{c['low']:.0%}, {c['high']:.0%}] {c['verdict']}"
+            elif c["measure"] == "difference":
+                row[label] = f"{c['value']:+.4g} [{c['low']:+.4g}, {c['high']:+.4g}] {c['verdict']}"
+            else:
+                row[label] = c["verdict"]
+        rows.append(row)
     return pd.DataFrame(rows)
