@@ -1,7 +1,8 @@
 """Benchmark: the "Beyond the papers" experiments against their 15-minute budget at full scale,
 and the exact solver against its step count.
 
-For each experiment, a few samples run in this process (one core); the full scale's time on
+For each experiment, a few samples run in this process on one thread, as a Dask worker runs
+them (one single-threaded process a core); the full scale's time on
 2 cores is that per-sample time times the samples over 2 workers, printed beside the stored
 full-scale run's own wall time (2 Dask workers) when there is one. The exact solver's
 dynamic programme takes ``J 3^I`` steps; its rate in steps per second is printed for the
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 
+import numba
 import numpy as np
 
 from hudnlib.exact import MAX_USERS, best_partition_kernel, cell_values_kernel
@@ -39,6 +41,7 @@ def _probe(name: str, samples: int) -> float:
 
 
 def main() -> None:
+    numba.set_num_threads(1)
     print("Beyond the papers: full scale against the 15-minute budget (2 cores)")
     for name, samples in PROBE.items():
         config = get_experiment(name).scales["full"]

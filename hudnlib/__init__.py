@@ -10,12 +10,15 @@ Numba kernels and experiments reproducing
 
 import os
 
-# Threads that wait at the end of a parallel region sleep instead of spinning (OpenMP's
-# default spins): beside another busy process, spinning threads make every region wait for
-# a descheduled partner (10x slower pricing, 7.6x slower GRL steps measured on 2 cores; see
-# benchmarks/bench_contention.py). Read when numba's and torch's OpenMP runtimes start, so
-# it holds where hudnlib is imported first; an explicit setting is kept.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Threads that wait at the end of a parallel region spin a short while (1,000 polls) and
+# then sleep. OpenMP's default spins 300,000 polls: beside another busy process every region
+# waits for a descheduled partner (pricing 15x slower on 2 cores); never spinning
+# (OMP_WAIT_POLICY=PASSIVE) fixes that but makes every small region pay a sleep and a wake
+# (paper B's 40-user drops 4x slower alone). See benchmarks/bench_contention.py. Read when
+# numba's and torch's OpenMP runtimes start, so it holds where hudnlib is imported first;
+# an explicit GOMP_SPINCOUNT or OMP_WAIT_POLICY is kept.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 
 from hudnlib.allocation import Allocation, allocate_bandwidth, allocate_cell_bandwidth  # noqa: E402
 from hudnlib.fairness import alpha_utility, group_haf, haf  # noqa: E402
