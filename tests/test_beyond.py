@@ -155,3 +155,27 @@ def test_paired_comparison_reads_the_ci_and_falls_back_to_shares_on_extreme_scor
     assert wilson_interval(7, 20) == pytest.approx((ci.low, ci.high), rel=1e-6)
     scores = pd.DataFrame({"sample": list(range(6)) * 2, "method": ["m"] * 6 + ["r"] * 6, "x": np.r_[a, b]})
     assert paired_answer(scores, "x", "m", "r")[3] == "yes" and paired_answer(scores, "x", "r", "m")[3] == "no"
+
+
+def test_hgsage_small_trains_runs_and_is_refereed(tmp_path, monkeypatch):
+    """The small circumstance holds only the anchor's UE spots (each event's UEs detect BS 0);
+    GRL trains at its size, GRL/SRL decisions respect the mask, and no method at full power
+    beats the exact full-power optimum."""
+    from hudnlib.experiments.beyond import hgsage_small
+    from hudnlib.gnn.authors_training import AuthorsTrainConfig
+
+    monkeypatch.setattr(hgsage_small, "CHECKPOINT_DIR", tmp_path)
+    train = AuthorsTrainConfig(steps=3, batch=4, mask_to_edges=True, idle_silent=False, checkpoint_every=3)
+    config = hgsage_small.SmallHGSAGEConfig(samples=2, srl_steps=3, srl_marks=(1,), train=train)
+    small, p_max, _ = hgsage_small.small_circumstance(config)
+    assert small.bs_xyz.shape[0] == p_max.size == 6 and small.config.n_active == 8
+    assert small.detectable[small.eligible, 0].all()
+    inputs = hgsage_small._prepare(config)
+    assert inputs["detectable"][:, :, 0].all()
+    frame = hgsage_small.run_small_samples(config, np.arange(2), inputs)
+    assert set(frame["method"]) >= {"GRL", "SRL", "SRL@1", "MARAMP", "JUAPCMWSER"}
+    assert frame["feasible"].all() and np.isfinite(frame["value"]).all()
+    full = frame[frame["full power"]]
+    assert (full["value"] <= full["optimum full power"] * (1 + 1e-9)).all()
+    with pytest.raises(ValueError, match="corrected reading"):
+        hgsage_small.SmallHGSAGEConfig(samples=1, train=AuthorsTrainConfig())

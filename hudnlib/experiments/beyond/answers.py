@@ -19,7 +19,7 @@ from hudnlib.experiments.beyond.paper_b_on_a import PAPER_A_ROWS, CrossConfig, s
 from hudnlib.experiments.runner import load
 
 __all__ = ["GNN_EXPERIMENT", "FULL_POWER", "cross_scores", "paired_answer",
-           "b_on_a_answers", "a_on_b_answers", "referee_answers", "answer_rows"]
+           "b_on_a_answers", "a_on_b_answers", "referee_answers", "hgsage_small_answers", "answer_rows"]
 
 GNN_EXPERIMENT = "paper_a_hgsage_authors_recipe_corrected"
 """HGSAGE's stored GRL and SRL decisions on the same events (reading ``corrected``)."""
@@ -147,9 +147,30 @@ def referee_answers(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def hgsage_small_answers(frame: pd.DataFrame) -> pd.DataFrame:
+    """HGSAGE trained at 8 UEs x 6 BSs against the baselines and the exact optima."""
+    chapter = "beyond/exact"
+    gaps = gap_table(frame).set_index("method")
+    scores = frame.rename(columns={"value": "total rate"})
+    best = _best(scores, "total rate", list(PAPER_A_ROWS))
+    rows = []
+    for method in ("GRL", "SRL"):
+        rows.append(_question(f"HGSAGE's {method} beats paper A's best baseline on R (8 UEs x 6 BSs)",
+                              f"{method} - {best}, R", *paired_answer(scores, "total rate", method, best), PAIRED,
+                              chapter))
+        gap = gaps.loc[method, "mean gap [%]"]
+        rows.append(_question(f"HGSAGE's {method} is within 1% of the optimal R (each BS on or off; 8 UEs x 6 BSs)",
+                              f"mean gap of {method} [%]", gap, np.nan, np.nan, "yes" if gap <= 1.0 else "no",
+                              "yes: mean relative gap to the on/off optimum <= 1% (a negative gap beats it)",
+                              chapter))
+    return pd.DataFrame(rows)
+
+
 def answer_rows(scale: str) -> pd.DataFrame:
     """Every question of the part, from the stored results of ``scale``."""
     scores, _, _ = cross_scores(scale)
     a_on_b, _ = load("beyond_a_on_b", scale)
     referee, _ = load("beyond_exact", scale)
-    return pd.concat([b_on_a_answers(scores), a_on_b_answers(a_on_b), referee_answers(referee)], ignore_index=True)
+    small, _ = load("beyond_hgsage_small", scale)
+    return pd.concat([b_on_a_answers(scores), a_on_b_answers(a_on_b), referee_answers(referee),
+                      hgsage_small_answers(small)], ignore_index=True)
