@@ -35,12 +35,12 @@ from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig, radi
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.gnn.authors_training import AuthorsTrainConfig, fine_tune_srl_batched, kept_model, train_grl_authors
 from hudnlib.gnn.graph import dense_batch_of, strongest_labels
-from hudnlib.gnn.training import CHECKPOINT_DIR
+from hudnlib.gnn.training import CHECKPOINT_DIR, load_checkpoint
 from hudnlib.provenance import config_hash
 from hudnlib.radio import dbm_to_w
 from hudnlib.scenarios.paper_a import RadioMap, draw_event
 
-__all__ = ["SmallHGSAGEConfig", "small_circumstance", "checkpoint_path", "run_small_samples"]
+__all__ = ["SmallHGSAGEConfig", "small_circumstance", "checkpoint_path", "grl_history", "run_small_samples"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,11 @@ def checkpoint_path(config: SmallHGSAGEConfig):
     key = config_hash({"train": train, "circumstance_seed": config.circumstance_seed,
                        "anchor_seed": config.anchor_seed, "n_users": config.n_users, "n_bs": config.n_bs})
     return CHECKPOINT_DIR / f"hgsage_small_{key}.pt"
+
+
+def grl_history(config: SmallHGSAGEConfig) -> pd.DataFrame:
+    """Per-step GRL history of the stored checkpoint (batch mean rate, kept-model rule, losses)."""
+    return pd.DataFrame(load_checkpoint(checkpoint_path(config))["state"]["history"])
 
 
 def _prepare(config: SmallHGSAGEConfig) -> dict:
