@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 install: $(VENV)/.installed
 
 test: install
-	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
+	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider --doctest-modules tests hudnlib
 
 bench: install
 	$(BIN)/python benchmarks/bench_kernels.py

@@ -75,3 +75,24 @@ def test_sionna_gains_are_sane_and_reproducible():
     # indoor users lose on average more than outdoor ones (O2I penetration)
     indoor = np.stack([t.indoor for t in topologies])
     assert loss_db[indoor].mean() > loss_db[~indoor].mean() + 5
+
+
+@pytest.mark.parametrize("record, message", [(None, "no provenance record"), ("{not json", "not a JSON record"),
+                                             ("[]", "not a provenance record")])
+def test_a_channel_set_with_a_missing_or_broken_record_names_the_file_and_the_cure(tmp_path, record, message):
+    from hudnlib.scenarios.channel_sets import load_channel_set
+    from hudnlib.storage import StoreError
+
+    import hudnlib.scenarios.channel_sets as channel_sets
+
+    config = HetNetConfig(n_users=4)
+    # the file the loader expects for this (config, seed), written without a valid record
+    key = {"scenario": config.as_dict(), "seed": 5, "chunk": channel_sets.CHUNK,
+           "gain": "10^(-pathloss/10) * sf from sionna UMa/UMi sample_lsp"}
+    path = tmp_path / f"paper_b_{channel_sets.config_hash(key)}.npz"
+    np.savez_compressed(path, gain=np.ones((1, 4, 6)), power_dbm=np.ones((1, 6)), indoor=np.zeros((1, 4), bool))
+    if record is not None:
+        path.with_suffix(".json").write_text(record)
+    with pytest.raises(StoreError, match=message) as info:
+        load_channel_set(config, 1, 5, directory=tmp_path, progress=False)
+    assert path.name in str(info.value) and "regenerates" in str(info.value)

@@ -133,7 +133,7 @@ def asinh_distance(ours: np.ndarray, paper: np.ndarray) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> asinh_distance(np.array([70.5, -70.5, 1.49e15]), np.array([70.5, 70.5, 1.49e16])).round(2)
-    array([0.  , 9.92, 2.3 ])
+    array([0. , 9.9, 2.3])
     """
     return np.abs(np.arcsinh(np.asarray(ours, float)) - np.arcsinh(np.asarray(paper, float)))
 

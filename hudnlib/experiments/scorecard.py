@@ -80,7 +80,7 @@ def number_status(paper: float, ours: float, low: float | None, high: float | No
     --------
     >>> number_status(105.0, 100.0, 90.0, 110.0, 0.10, "not reproduced")
     'reproduced'
-    >>> number_status(-50.0, -1e3, -1e15, -1e2, 0.10, "not reproduced")
+    >>> number_status(-500.0, -1e3, -1e15, -1e2, 0.10, "not reproduced")
     'indeterminate'
     """
     if abs(ours - paper) <= tolerance * abs(paper):

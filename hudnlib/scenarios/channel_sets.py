@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from hudnlib.provenance import CHANNELS_DIR, config_hash, provenance_record
 from hudnlib.scenarios.paper_b import HetNetConfig, draw_topology, sionna_gains
-from hudnlib.storage import atomic_path, file_digest, lock, read_checked, write_json
+from hudnlib.storage import StoreError, atomic_path, file_digest, lock, read_checked, write_json
 
 __all__ = ["CHUNK", "CHANNELS_DIR", "ChannelSet", "load_channel_set"]
 
@@ -63,6 +63,21 @@ def _generate_chunk(config: HetNetConfig, seed: int, chunk: int):
     return (gain, np.stack([t.power_dbm for t in topologies]), np.stack([t.indoor for t in topologies]))
 
 
+def _read_record(path: Path, heal: str) -> dict:
+    """The provenance record beside a stored set; :class:`~hudnlib.storage.StoreError` naming
+    the file and the cure when it is missing, not JSON, or not a record."""
+    record_path = path.with_suffix(".json")
+    try:
+        record = json.loads(record_path.read_text())
+    except FileNotFoundError:
+        raise StoreError(f"{path.name} has no provenance record ({record_path.name} is missing): {heal}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{record_path.name} is not a JSON record ({exc}): {heal}") from None
+    if not isinstance(record, dict) or not isinstance(record.get("files", {}), dict):
+        raise StoreError(f"{record_path.name} is not a provenance record (no 'files' table): {heal}")
+    return record
+
+
 def load_channel_set(
     config: HetNetConfig, n_drops: int, seed: int, directory: Path = CHANNELS_DIR,
     progress: bool = True,
@@ -96,7 +111,7 @@ def load_channel_set(
     with lock(path):
         parts: list[tuple[np.ndarray, ...]] = []
         if path.exists():
-            record = json.loads(path.with_suffix(".json").read_text())
+            record = _read_record(path, heal)
             parts.append(read_checked(path, record.get("files", {}).get(path.name), heal, read))
         have = parts[0][0].shape[0] if parts else 0
         missing = range(have // CHUNK, -(-n_drops // CHUNK))
