@@ -81,22 +81,31 @@ GROUP_METRICS = (
 def _symlog_if_outlier(ax: plt.Axes, values: np.ndarray) -> None:
     """Use a symmetric-log y axis when one value dwarfs the others (10x their median size),
     so an outlier method does not flatten the rest."""
-    size = np.abs(values[np.isfinite(values)])
+    finite = values[np.isfinite(values)]
+    size = np.abs(finite)
     if size.size and size.max() > 10 * np.median(size):
         ax.set_yscale("symlog", linthresh=max(float(np.median(size)), 1e-3))
         ax.set_ylabel(ax.get_ylabel() + " (symlog)")
+        # keep the axis off 0 when every value has one sign: a 0 tick beside the first decade
+        # tick prints one label over the other
+        if finite.max() < 0:
+            ax.set_ylim(top=finite.max() / 2)
+        elif finite.min() > 0:
+            ax.set_ylim(bottom=finite.min() / 2)
 
 
-def plot_users(table: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
+def plot_users(table: pd.DataFrame, ax: plt.Axes, title: str, legend: bool = True) -> plt.Axes:
     """Figs 4/6 of paper B: mean HAF against the number of users, one line per method
-    (symlog axis when one method is an outlier)."""
+    (symlog axis when one method is an outlier); ``legend=False`` leaves the legend to the
+    figure (one for several panels, off the curves)."""
     for method, row in table.iterrows():
         ax.plot(row.index, row.values, label=method, **METHOD_STYLE[method])
     ax.set_xlabel("Number of users")
     ax.set_ylabel("HAF (mean over samples)")
     _symlog_if_outlier(ax, table.to_numpy().ravel())
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    if legend:
+        ax.legend(fontsize=8)
     return ax
 
 
@@ -176,9 +185,11 @@ def plot_circumstance(radio_map, sinr_db, ax: plt.Axes) -> plt.Axes:
                linewidths=0.4, label="small BS on a roof (30 m)")
     ax.scatter(radio_map.bs_xyz[:5, 0], radio_map.bs_xyz[:5, 1], marker="*", c="w", s=160,
                edgecolors="k", label="macro BS")
+    ax.add_patch(Rectangle((0, 0), side, side, fill=False, linestyle="--", edgecolor="k", linewidth=1.0,
+                           label=f"{side:g} m area"))
     ax.set_xlabel("x [m]")
     ax.set_ylabel("y [m]")
-    ax.legend(loc="upper right", fontsize=7, framealpha=0.8, frameon=True)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=7, frameon=False)
     plt.colorbar(shown, ax=ax, label="best-server SINR [dB]")
     return ax
 

@@ -116,3 +116,35 @@ def test_bad_input_is_refused_with_the_argument_named():
             method(bad, p_max, NOISE)
         with pytest.raises(ValueError, match="noise_w"):
             method(gain, p_max, -1.0)
+
+
+def _msuapc_twin(gain, p_max, ln_of):
+    """The authors' ``max_utility_with_PC`` loop in plain NumPy: 20 rounds of the dual loop
+    on ``ln_of(SINR, rate)`` and 15 interference-weighted power updates."""
+    unit = p_max.min()
+    cap = p_max / unit
+    sinr = authors_sinr_np(gain, cap, RATE_NOISE)
+    c = np.log(ln_of(sinr, np.log2(1.0 + sinr) + 1e-16))
+    for _ in range(20):
+        assoc = dual_log_association_np(c, 150, 2e-2)
+        weight = np.zeros_like(gain)
+        weight[np.arange(len(assoc)), assoc] = 1.0
+        power = interference_weighted_power_np(gain, weight, np.log(2.0), cap, cap, POWER_NOISE, 15)
+        sinr = authors_sinr_np(gain, power, RATE_NOISE)
+        c = np.log(ln_of(sinr, np.log2(1.0 + sinr) + 1e-16) + 1e-30)
+    return assoc, power * unit
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_msuapc_as_run_is_the_authors_loop_on_ln_sinr_and_the_fixed_one_on_ln_rate(seed):
+    """``msuapc_authors`` by default keeps the authors' swapped outputs (ln SINR);
+    ``msuapc_ln_rate`` puts them right (ln rate): each against the NumPy twin of the loop."""
+    from hudnlib.baselines.paper_a_authors import msuapc_authors, msuapc_ln_rate
+
+    gain, p_max = _event(np.random.default_rng(61 + seed))  # events where the two readings differ
+    for method, ln_of in ((msuapc_authors, lambda sinr, rate: sinr), (msuapc_ln_rate, lambda sinr, rate: rate)):
+        assoc, power = _msuapc_twin(gain, p_max, ln_of)
+        sol = method(gain, p_max, NOISE)
+        np.testing.assert_array_equal(sol.association, assoc)
+        np.testing.assert_allclose(sol.power_w, power, rtol=1e-9)
+    assert np.any(msuapc_authors(gain, p_max, NOISE).association != msuapc_ln_rate(gain, p_max, NOISE).association)

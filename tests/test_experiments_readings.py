@@ -42,3 +42,39 @@ def test_the_registered_selection_is_the_stored_rankings_winner():
     frame, _ = load("paper_b_readings", "full")
     best = reading_ranking(frame).iloc[0]
     assert {k: best[k] for k in SELECTED} == SELECTED
+
+
+def test_alpha_family_reproduces_the_static_experiment_under_our_guess():
+    """The family's member (our guess, 4:3:2:1, bit/s/Hz) draws the static experiment's
+    alphas: Ours' group HAFs are the same numbers."""
+    from hudnlib.experiments.paper_b_alpha_family import FamilyConfig, run_family_samples
+    from hudnlib.experiments.paper_b_static import StaticConfig, prepare_channels, run_static_samples
+
+    config = FamilyConfig(samples=1, bandwidths=(1.0,))
+    inputs = prepare_channels(config)
+    family = run_family_samples(config, np.array([0]), inputs)
+    ours = family[(family["intervals"] == "our guess") & (family["ratios"] == "4:3:2:1 / 1:2:3:4")
+                  & (family["fairness"] == "low") & (family["method"] == "Ours")].iloc[0]
+    static = run_static_samples(StaticConfig(samples=1, methods=("Ours",)), np.array([0]), inputs)
+    by_group = static.set_index("group")["haf"]
+    assert ours["HAF"] == pytest.approx(by_group[-1], rel=1e-12)
+    for g in range(4):
+        assert ours[f"HAF@g{g + 1}"] == pytest.approx(by_group[g], rel=1e-12, abs=1e-12)
+
+
+def test_alpha_family_findings_by_hand():
+    from hudnlib.experiments.paper_b_alpha_family import INTERVAL_SETS, family_findings
+    from hudnlib.experiments.paper_b_targets import TABLES
+
+    rows = []
+    for name in INTERVAL_SETS:
+        for fairness in ("low", "high"):
+            g1 = TABLES[fairness]["Ours"][1] * (1.2 if name == "points" else 5.0)
+            rows.append({"intervals": name, "ratios": "r", "bandwidth": 1.0, "fairness": fairness, "HAF": 1.0,
+                         "HAF@g1": g1, "HAF@g2": 3.0 if name == "gap at 1" else -1.0, "HAF@g3": -1.0,
+                         "HAF@g4": -1.0, "Random g2 / Ours g2": 0.5})
+    found = family_findings(pd.DataFrame(rows))
+    assert found["g2_positive"] == ["gap at 1"]
+    assert set(found["g2_below_one"]) == {"halves at 1", "gap at 1", "points"}
+    assert found["g1_both"] == [("points", "r", 1.0)]
+    assert found["random_g2"] == (0.5, 0.5)

@@ -2,6 +2,7 @@
 sampled aggregator, resume, and the checkpoint's step check."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -235,3 +236,24 @@ def test_batched_srl_equals_srl_one_event_at_a_time():
     np.testing.assert_allclose(result.trace["mean_rate"], np.mean(per_event, axis=0), rtol=1e-6)
     for p in model.parameters():
         assert p.grad is None  # the GRL model is left as it was
+
+
+def test_step_flops_counts_forward_and_backward_products_linearly_in_the_batch():
+    """One GRL step's products: forward plus backward (a product's backward is two
+    products, so between 2x and 3x the forward alone), proportional to the batch."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from hudnlib.experiments.beyond.hgsage_small import SmallHGSAGEConfig, small_circumstance
+    from hudnlib.gnn.authors import AuthorsHGSAGE
+    from hudnlib.gnn.authors_training import AuthorsTrainConfig, step_flops
+    from hudnlib.gnn.training import event_batch
+
+    small, p_max, noise = small_circumstance(SmallHGSAGEConfig(samples=1))
+    config = AuthorsTrainConfig(batch=4, mask_to_edges=True, idle_silent=False)
+    step = step_flops(small, p_max, noise, config)
+    assert step_flops(small, p_max, noise, replace(config, batch=8)) == pytest.approx(2 * step, rel=1e-6)
+    model = AuthorsHGSAGE(small.config.n_active, len(p_max), mask_to_edges=True)
+    batch, _ = event_batch(small, np.random.default_rng(config.seed), config.batch, p_max, noise)
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(batch)
+    assert 2.0 <= step / counter.get_total_flops() <= 3.0

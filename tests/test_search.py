@@ -97,3 +97,45 @@ def test_bad_ga_settings(rng):
         genetic_association(se, alpha, rng, parents=70)
     with pytest.raises(ValueError, match="mutation_prob"):
         genetic_association(se, alpha, rng, mutation_prob=1.5)
+
+
+def _genetic_twin(log_bc, alpha, population, n_parents, mutation_prob, n_generations, rng):
+    """PyGAD-style steady-state GA in plain NumPy, drawing from ``rng`` in the kernel's order:
+    elitism of one, parents the best ``n_parents`` (consecutive pairs), one-point crossover,
+    uniform mutation. Fitness is the library's HAF of an association (what is tested here
+    is the search around it)."""
+    def fitness(assoc):
+        return association_value(log_bc, alpha, assoc)
+
+    pop = population.copy()
+    fit = np.array([fitness(p) for p in pop])
+    n_pop, n_users = pop.shape
+    for _ in range(n_generations):
+        order = np.argsort(-fit, kind="mergesort")
+        new = [pop[order[0]].copy()]
+        for k in range(1, n_pop):
+            first, second = pop[order[(k - 1) % n_parents]], pop[order[k % n_parents]]
+            cut = rng.integers(1, n_users)
+            child = np.where(np.arange(n_users) < cut, first, second)
+            for i in range(n_users):
+                if rng.random() < mutation_prob:
+                    child[i] = rng.integers(0, log_bc.shape[1])
+            new.append(child)
+        pop = np.array(new)
+        fit = np.array([fitness(p) for p in pop])
+    return pop[np.argmax(fit)], fit.max()
+
+
+def test_genetic_kernel_equals_its_numpy_twin():
+    """Parents are the best ``n_parents`` individuals (a first parent drawn from the whole
+    population, or another crossover, would change the trajectory)."""
+    from hudnlib.search import genetic_kernel
+
+    rng = np.random.default_rng(8)
+    se, alpha = random_instance(rng, 9, 4)
+    log_bc = np.log(se)
+    initial = rng.integers(0, 4, size=(12, 9))
+    best, value, _ = genetic_kernel(log_bc, alpha, initial, 3, 0.05, 15, np.random.default_rng(2))
+    twin_best, twin_value = _genetic_twin(log_bc, alpha, initial, 3, 0.05, 15, np.random.default_rng(2))
+    np.testing.assert_array_equal(best, twin_best)
+    assert value == pytest.approx(twin_value, rel=1e-9)

@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-import hudnlib.experiments.beyond  # noqa: F401  (registers the "beyond the papers" experiments)
+import hudnlib.experiments.catalogue  # noqa: F401  (registers the experiments added since the registry's list)
 from hudnlib.experiments.registry import config_dict, get_experiment
 from hudnlib.provenance import RESULTS_DIR, config_hash, module_hash, provenance_record
 from hudnlib.storage import StoreError, atomic_path, file_digest, lock, read_checked, write_json
