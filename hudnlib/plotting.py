@@ -152,15 +152,18 @@ def plot_group_metrics(table: pd.DataFrame, axes, methods, bandwidth: float = 1.
     axes[0].legend(fontsize=7)
 
 
-def plot_slots(table: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
-    """Fig. 8 of paper B: mean HAF per time slot, one line per method."""
+def plot_slots(table: pd.DataFrame, ax: plt.Axes, title: str, legend: bool = True) -> plt.Axes:
+    """Fig. 8 of paper B: mean HAF per time slot, one line per method (symlog axis when one
+    method is an outlier); ``legend=False`` leaves the legend to the figure."""
     for method, row in table.iterrows():
         style = dict(METHOD_STYLE[method], markevery=5, markersize=4)
         ax.plot(row.index, row.values, label=method, **style)
     ax.set_xlabel("Time slot")
     ax.set_ylabel("HAF (mean over samples)")
+    _symlog_if_outlier(ax, table.to_numpy().ravel())
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    if legend:
+        ax.legend(fontsize=8)
     return ax
 
 
