@@ -242,7 +242,7 @@ def plot_training(curves: pd.DataFrame, axes) -> None:
         if col + "_smooth" in grl:
             axes[0, 0].plot(grl["step"], grl[col + "_smooth"], label=label,
                             **({"color": "grey", "ls": ":"} if col == "strongest_max_power" else {}))
-    axes[0, 0].legend(fontsize=7)
+    axes[0, 0].legend(fontsize=6, loc="lower right", ncol=2)  # the rates sit above: keep the legend off them
     axes[0, 1].plot(srl["step"], srl["rate"], lw=0.6, alpha=0.5, label="per step")
     axes[0, 1].plot(srl["step"], srl["rate_smooth"], label="moving mean")
     if "best_rate" in srl:
@@ -250,7 +250,13 @@ def plot_training(curves: pd.DataFrame, axes) -> None:
     axes[0, 1].legend(fontsize=7)
     for row, col in ((1, "supervised_loss_smooth"), (2, "total_loss_smooth")):
         axes[row, 0].plot(grl["step"], grl[col])
-        axes[row, 1].plot(srl["step"], srl[col])
+        if col in srl and srl[col].notna().any():
+            axes[row, 1].plot(srl["step"], srl[col])
+        else:  # say so rather than draw an empty frame
+            axes[row, 1].text(0.5, 0.5, "not stored for this run", ha="center", va="center",
+                              transform=axes[row, 1].transAxes, fontsize=8, color="grey")
+            axes[row, 1].set_xticks([])
+            axes[row, 1].set_yticks([])
     titles = ("(a) rate of GRL", "(b) rate of SRL (one event)", "(c) supervised loss, GRL",
               "(d) supervised loss, SRL", "(e) total loss, GRL", "(f) total loss, SRL")
     for ax, title in zip(axes.ravel(), titles):
