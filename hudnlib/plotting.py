@@ -242,7 +242,8 @@ def plot_training(curves: pd.DataFrame, axes) -> None:
         if col + "_smooth" in grl:
             axes[0, 0].plot(grl["step"], grl[col + "_smooth"], label=label,
                             **({"color": "grey", "ls": ":"} if col == "strongest_max_power" else {}))
-    axes[0, 0].legend(fontsize=6, loc="lower right", ncol=2)  # the rates sit above: keep the legend off them
+    axes[0, 0].legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                      frameon=False)  # below the panel, off the curves
     axes[0, 1].plot(srl["step"], srl["rate"], lw=0.6, alpha=0.5, label="per step")
     axes[0, 1].plot(srl["step"], srl["rate_smooth"], label="moving mean")
     if "best_rate" in srl:
