@@ -35,7 +35,7 @@ def cross_scores(scale: str) -> tuple[pd.DataFrame, dict, dict]:
     stored GRL and SRL decisions on the events both hold. Returns the frame and both records."""
     frame, record = load("beyond_b_on_a", scale)
     gnn, gnn_record = load(GNN_EXPERIMENT, scale)
-    config = CrossConfig(**{k: v for k, v in record["config"].items()})
+    config = CrossConfig(**record["config"])
     if (gnn_record["config"]["seed"], gnn_record["config"]["circumstance_seed"]) != (config.seed, config.circumstance_seed):
         raise ValueError(f"{GNN_EXPERIMENT} ({scale}) holds other events than beyond_b_on_a")
     gnn = gnn.loc[gnn["method"].isin(GNN_ROWS) & gnn["sample"].isin(frame["sample"])]

@@ -31,8 +31,8 @@ from hudnlib.baselines.paper_a import METHODS as PAPER_A_METHODS
 from hudnlib.baselines.paper_b import genetic_association, two_ring_search
 from hudnlib.exact import SUM_LOG_RATE, SUM_RATE, haf_optimum, sum_rate_optimum
 from hudnlib.experiments.beyond.paper_a_on_b import paper_b_solutions
-from hudnlib.experiments.beyond.paper_b_on_a import MASKED_SE
-from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig, radio_map_of
+from hudnlib.experiments.beyond.paper_b_on_a import MASKED_SE, corrected_radio_map
+from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig
 from hudnlib.experiments.paper_b_readings import reading_config
 from hudnlib.experiments.paper_b_selected import SELECTED
 from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, prepare_channels
@@ -42,7 +42,7 @@ from hudnlib.radio import dbm_to_w, noise_power_w, sinr_kernel
 from hudnlib.scenarios.paper_a import RadioMap
 from hudnlib.scenarios.paper_b import HetNetConfig, draw_alphas
 
-__all__ = ["RefereeConfig", "cut_paper_a_event", "run_referee_samples", "gap_table", "bound_table",
+__all__ = ["RefereeConfig", "draw_anchor", "cell_bss", "cut_paper_a_event", "run_referee_samples", "gap_table", "bound_table",
            "AT_OPTIMUM"]
 
 AT_OPTIMUM = 1e-9
@@ -81,6 +81,22 @@ class RefereeConfig:
             raise ValueError(f"n_bs must be paper B's {HetNetConfig().n_bs} BSs, got {self.n_bs}")
 
 
+def draw_anchor(radio_map: RadioMap, rng: np.random.Generator, n_users: int) -> tuple[int, np.ndarray]:
+    """A small BS, drawn with ``rng`` among those that detect at least ``n_users`` eligible UE
+    spots, and the (K, J) detectability of the eligible spots."""
+    detect = radio_map.detectable & radio_map.eligible[:, None]
+    n_macro = radio_map.bs_xyz.shape[0] - radio_map.config.n_small
+    anchors = n_macro + np.flatnonzero(detect[:, n_macro:].sum(axis=0) >= n_users)
+    return int(rng.choice(anchors)), detect
+
+
+def cell_bss(anchor: int, score: np.ndarray, n_bs: int) -> np.ndarray:
+    """The anchor and the ``n_bs - 1`` other BSs of highest ``score`` (ties: lower index)."""
+    score = score.astype(float)
+    score[anchor] = -1.0
+    return np.r_[anchor, np.argsort(-score, kind="stable")[: n_bs - 1]]
+
+
 def cut_paper_a_event(radio_map: RadioMap, rng: np.random.Generator, n_users: int, n_bs: int
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A small event of paper A's circumstance (see the module docstring).
@@ -92,16 +108,11 @@ def cut_paper_a_event(radio_map: RadioMap, rng: np.random.Generator, n_users: in
     detectable : ndarray of bool, shape (n_users, n_bs)
         Every user detects the anchor BS (column 0).
     """
-    detect = radio_map.detectable & radio_map.eligible[:, None]
-    n_macro = radio_map.bs_xyz.shape[0] - radio_map.config.n_small
-    anchors = n_macro + np.flatnonzero(detect[:, n_macro:].sum(axis=0) >= n_users)
-    anchor = int(rng.choice(anchors))
+    anchor, detect = draw_anchor(radio_map, rng, n_users)
     spots = np.sort(rng.choice(np.flatnonzero(detect[:, anchor]), size=n_users, replace=False))
     gain_all = 10.0 ** (-radio_map.loss_db[spots] / 10.0)
-    score = detect[spots].sum(axis=0) + gain_all.sum(axis=0) / gain_all.sum() / 2  # count, then gain
-    score[anchor] = -1.0
-    others = np.argsort(-score, kind="stable")[: n_bs - 1]
-    bss = np.r_[anchor, others]
+    bss = cell_bss(anchor, detect[spots].sum(axis=0) + gain_all.sum(axis=0) / gain_all.sum() / 2,  # count, then gain
+                   n_bs)
     return gain_all[:, bss], dbm_to_w(radio_map.power_dbm[bss]), detect[spots][:, bss]
 
 
@@ -179,7 +190,7 @@ def run_referee_samples(config: RefereeConfig, indices: np.ndarray, inputs: dict
     """Every method and the exact optima on small events ``indices`` of both networks: one
     row per (sample, network, objective, method) with the method's value, the optima, and
     the pricing's dual bound."""
-    radio_map = radio_map_of(BaselineConfig(samples=1))
+    radio_map = corrected_radio_map(BaselineConfig.circumstance_seed)  # paper A's baseline circumstance
     noise_a = READINGS["corrected"].noise(radio_map.config)
     noise_b = noise_power_w(HetNetConfig().bandwidth_hz)
     rows = []

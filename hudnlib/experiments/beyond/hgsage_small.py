@@ -19,7 +19,6 @@ would take 40 minutes); SRL's best after 100 steps is stored too.
 from __future__ import annotations
 
 import functools
-import time
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -29,9 +28,10 @@ import torch
 from hudnlib.baselines.paper_a import METHODS as PAPER_A_METHODS
 from hudnlib.effective_rate import effective_rates
 from hudnlib.exact import SUM_RATE, sum_rate_optimum
-from hudnlib.experiments.beyond.exact_referee import gap_table
+from hudnlib.experiments.beyond.exact_referee import cell_bss, draw_anchor, gap_table
 from hudnlib.experiments.beyond.paper_a_on_b import PAPER_A_ROWS
-from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig, radio_map_of
+from hudnlib.experiments.beyond.paper_b_on_a import corrected_radio_map
+from hudnlib.experiments.paper_a_baselines import READINGS
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.gnn.authors_training import AuthorsTrainConfig, fine_tune_srl_batched, kept_model, train_grl_authors
 from hudnlib.gnn.graph import dense_batch_of, strongest_labels
@@ -90,21 +90,18 @@ class SmallHGSAGEConfig:
             raise ValueError("train must use the corrected reading (mask_to_edges=True, idle_silent=False)")
 
 
+@functools.lru_cache(maxsize=2)
 def small_circumstance(config: SmallHGSAGEConfig) -> tuple[RadioMap, np.ndarray, float]:
     """The small circumstance: paper A's radio map restricted to the anchor's BSs and UE spots.
 
     Returns the radio map (``n_active`` = ``n_users``), the BSs' maximum powers (W) and the
     noise power (W) of the ``corrected`` reading.
     """
-    radio_map = radio_map_of(BaselineConfig(samples=1, circumstance_seed=config.circumstance_seed))
-    n_macro = radio_map.bs_xyz.shape[0] - radio_map.config.n_small
-    detect = radio_map.detectable & radio_map.eligible[:, None]
-    anchors = n_macro + np.flatnonzero(detect[:, n_macro:].sum(axis=0) >= config.n_users)
-    anchor = int(np.random.default_rng(config.anchor_seed).choice(anchors))
+    radio_map = corrected_radio_map(config.circumstance_seed)
+    anchor, detect = draw_anchor(radio_map, np.random.default_rng(config.anchor_seed), config.n_users)
     pool = detect[:, anchor]
-    score = detect[pool].sum(axis=0).astype(float)
-    score[anchor] = -1.0
-    bss = np.r_[anchor, np.argsort(-score, kind="stable")[: config.n_bs - 1]]
+    bss = cell_bss(anchor, detect[pool].sum(axis=0), config.n_bs)
+    n_macro = radio_map.bs_xyz.shape[0] - radio_map.config.n_small
     small = replace(radio_map, bs_xyz=radio_map.bs_xyz[bss], loss_db=radio_map.loss_db[:, bss],
                     los=radio_map.los[:, bss], power_dbm=radio_map.power_dbm[bss], eligible=pool,
                     bs_box=radio_map.bs_box[bss],

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hudnlib.allocation import allocate_bandwidth
+from hudnlib.allocation import chosen_value
 from hudnlib.experiments.statistics import mean_ci
 
 __all__ = ["STARVED", "FLOOR_SE", "HUGE", "decision_scores", "comparison_table", "wilson_interval",
@@ -55,10 +55,9 @@ def decision_scores(bs: np.ndarray, se: np.ndarray, alphas: dict[str, np.ndarray
         scores = {"total rate": float(rate.sum()), "sum log rate": float(np.log(rate).sum()),
                   "starved": int((rate < STARVED).sum()), "p5 rate": float(np.percentile(rate, 5)),
                   "jain": float(rate.sum() ** 2 / (rate.size * np.sum(rate ** 2)))}
-    matrix = np.ones((bs.size, n_bs))
-    matrix[np.arange(bs.size), bs] = se
+    log_bc = np.log(bandwidth * se)
     for name, alpha in alphas.items():
-        scores[f"haf {name}"] = allocate_bandwidth(matrix, alpha, bs, bandwidth).haf
+        scores[f"haf {name}"] = float(chosen_value(log_bc, np.asarray(alpha, dtype=float), bs, n_bs))
     return scores
 
 
@@ -152,15 +151,17 @@ def paired_summary(scores: pd.DataFrame, references: dict[str, tuple[str, str]],
     references : dict
         Column label -> (score column, reference method).
     """
+    wide = {label: scores.pivot(index="sample", columns="method", values=column)
+            for label, (column, _) in references.items()}
     rows = []
     for method in methods:
         row = {"method": method}
-        for label, (column, reference) in references.items():
+        for label, (_, reference) in references.items():
             if method == reference:
                 row[label] = "(reference)"
                 continue
-            wide = scores.pivot(index="sample", columns="method", values=column)[[method, reference]].dropna()
-            c = paired_comparison(wide[method].to_numpy(), wide[reference].to_numpy())
+            both = wide[label][[method, reference]].dropna()
+            c = paired_comparison(both[method].to_numpy(), both[reference].to_numpy())
             if c["measure"] == "share ahead":
                 row[label] = f"{c['value']:.0%} [{c['low']:.0%}, {c['high']:.0%}] {c['verdict']}"
             elif c["measure"] == "difference":
