@@ -6,20 +6,37 @@ into what a chapter shows.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-__all__ = ["verdict_box", "count_verdicts", "tidy"]
+__all__ = ["verdict_box", "count_verdicts", "tidy", "format_number", "VERDICTS"]
 
-_ADMONITION = {"reproduced": "tip", "partly": "warning", "not reproduced": "danger", "answer": "note"}
+_ADMONITION = {"reproduced": "tip", "partly": "warning", "direction only": "warning", "indeterminate": "warning",
+               "not reproduced": "danger", "answer": "note"}
+
+
+VERDICTS = ("reproduced", "partly", "direction only", "indeterminate", "not reproduced")
+"""Every verdict a chapter shows, best first (``partly``: paper A's looser tolerance band;
+``direction only`` and ``indeterminate``: the written rules of
+:mod:`hudnlib.experiments.status_rules`)."""
 
 
 def count_verdicts(verdicts: Iterable[str]) -> dict[str, int]:
-    """How many of each verdict (reproduced / partly / not reproduced), in that order."""
+    """How many of each verdict of :data:`VERDICTS` (zero included), in that order.
+
+    >>> count_verdicts(["reproduced", "indeterminate", "reproduced"])["reproduced"]
+    2
+    """
     verdicts = list(verdicts)
-    return {v: verdicts.count(v) for v in ("reproduced", "partly", "not reproduced")}
+    unknown = set(verdicts) - set(VERDICTS)
+    if unknown:
+        raise ValueError(f"verdicts must be among {VERDICTS}, got {sorted(unknown)}")
+    return {v: verdicts.count(v) for v in VERDICTS}
 
 
 def verdict_box(title: str, lines: Iterable[str], worst: str = "partly") -> Markdown:
@@ -31,7 +48,7 @@ def verdict_box(title: str, lines: Iterable[str], worst: str = "partly") -> Mark
         One line: the verdict itself.
     lines : iterable of str
         Bullet points (already computed numbers, formatted); empty strings are skipped.
-    worst : {"reproduced", "partly", "not reproduced", "answer"}
+    worst : {"reproduced", "partly", "direction only", "indeterminate", "not reproduced", "answer"}
         Colours the box (``answer``: a question beyond the papers, not a reproduction).
     """
     if worst not in _ADMONITION:
@@ -40,16 +57,50 @@ def verdict_box(title: str, lines: Iterable[str], worst: str = "partly") -> Mark
     return Markdown(f":::{{admonition}} {title}\n:class: {_ADMONITION[worst]}\n{body}\n:::\n")
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def format_number(value: float, digits: int = 3) -> str:
+    """A number as a reader wants it in a table: blank when missing, ``digits`` significant
+    digits, the integer part in full with thousands separators from ``10**digits`` up to
+    ``1e12``, and a power of ten written out (``9.5·10⁻⁵``) instead of ``9.5e-05``.
+
+    >>> [format_number(v) for v in (0.123456, 1020.4, -302714.2, 9.5e-05, float("nan"), -float("inf"))]
+    ['0.123', '1,020', '-302,714', '9.5·10⁻⁵', '', '-∞']
+    """
+    if value is None or value != value:
+        return ""
+    if value in (float("inf"), float("-inf")):
+        return "∞" if value > 0 else "-∞"
+    text = f"{value:.{digits}g}"
+    if 10 ** digits <= abs(float(text)) < 1e12:
+        return f"{value:,.0f}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    return text
+
+
+def _cell_text(value: object) -> str:
+    """A text cell: HTML-escaped, with ``inline code`` in backticks rendered as code; a
+    boolean as yes / no."""
+    if value is None or value != value:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value), quote=False))
+
+
 def tidy(table: pd.DataFrame, digits: int = 3) -> pd.io.formats.style.Styler:
-    """A table for the page: no index, small type (it must fit a 700-px column), floats to
-    ``digits`` significant digits, integers in full, blanks for missing values."""
+    """A table for the page: no index, small type (it must fit a 700-px column), floats by
+    :func:`format_number` to ``digits`` significant digits, integers in full, blanks for
+    missing values, text HTML-escaped with its backticked code rendered."""
     table = table.reset_index(drop=True)
     integers = list(table.select_dtypes("integer").columns)
     return (table.style.hide(axis="index")
             .set_properties(**{"font-size": "0.82em", "padding": "2px 4px"})
             .set_table_styles([{"selector": "th", "props": [("font-size", "0.82em"), ("padding", "2px 4px")]}])
-            .format(lambda v: "" if v is None or v != v else f"{v:.{digits}g}",
+            .format(lambda v: format_number(v, digits),
                     subset=[c for c in table.select_dtypes("number").columns if c not in integers])
             .format(lambda v: f"{v:,}", subset=integers)
-            .format(lambda v: "" if v is None or v != v else v,
-                    subset=list(table.select_dtypes(exclude="number").columns)))
+            .format(_cell_text, subset=list(table.select_dtypes(exclude="number").columns)))

@@ -1,6 +1,6 @@
 """Every chapter of the book executes (at the quick scale, from the stored quick results)
 without printing a warning, a traceback, a progress bar, an object repr or a stale-result
-note into its page."""
+note into its page, and without e-notation, raw backticks or 'nan' in a table cell."""
 
 import re
 from pathlib import Path
@@ -18,6 +18,13 @@ FORBIDDEN = {
     "a progress bar": re.compile(r"\d+%\|"),
     "an object repr": re.compile(r"<[\w.]+ object at 0x|\b\w+Config\(samples="),
     "a stale-result note": re.compile(r"NOTE: |recomputing"),
+}
+# in a table cell (HTML output): what `hudnlib.report.tidy` writes otherwise
+FORBIDDEN_IN_TABLES = {
+    "a number in e-notation": re.compile(r"<td[^>]*>\s*[-+]?\d+(\.\d+)?e[-+]\d+\s*</td>"),
+    "an unrendered backtick": re.compile(r"<td[^>]*>[^<]*`"),
+    "a missing value as text": re.compile(r"<td[^>]*>\s*(nan|NaN|None|<NA>)\s*</td>"),
+    "a raw boolean": re.compile(r"<td[^>]*>\s*(True|False)\s*</td>"),
 }
 
 
@@ -44,3 +51,7 @@ def test_chapter_executes_with_clean_output(chapter, monkeypatch):
                 assert kind != "stderr", f"{chapter.name} writes to stderr: {text[:300]}"
                 for what, pattern in FORBIDDEN.items():
                     assert not pattern.search(text), f"{chapter.name} prints {what}: {text[:300]}"
+                if kind == "text/html":
+                    for what, pattern in FORBIDDEN_IN_TABLES.items():
+                        found = pattern.search(text)
+                        assert not found, f"{chapter.name} shows {what} in a table: {found.group(0)[:200]}"
