@@ -7,6 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
+from hudnlib.experiments.paper_b_statistics import table_statistics
+from hudnlib.experiments.registry import get_experiment
+from hudnlib.experiments.runner import load
 from hudnlib.experiments.scorecard import ANSWERS, SECTIONS, STATUSES, comparison_status, number_status, scorecard
 from hudnlib.experiments.statistics import bootstrap_ci, mean_ci
 
@@ -82,3 +86,24 @@ def test_central_claim_rows_agree_with_the_paired_difference(card):
     for row in claims.to_dict("records"):
         assert row["status"] == comparison_status(row["CI low"], row["CI high"])
         assert row["CI low"] <= row["ours"] <= row["CI high"]
+
+
+def test_paper_b_tables_chapter_applies_the_written_rules():
+    """The chapter's Table III-IV verdicts (``table_statistics``) follow the scorecard's rules: no
+    'reproduced' entry rests on a CI wider than the ±10% band, and a paper value inside such a
+    CI is 'indeterminate' (the stored Random entries span orders of magnitude)."""
+    seen = set()
+    for fairness in ("low", "high"):
+        name = SELECTED_NAMES[f"static_{fairness}"]
+        frame, _ = load(name, "full")
+        table = table_statistics(frame, get_experiment(name).scales["full"])
+        seen |= set(table["verdict"])
+        reproduced = table[table["verdict"] == "reproduced"]
+        within = (reproduced["mean"] - reproduced["paper"]).abs() <= 0.10 * reproduced["paper"].abs()
+        narrow = (reproduced["CI high"] - reproduced["CI low"]) <= 0.20 * reproduced["paper"].abs()
+        assert (within | narrow).all()
+        wide = table[(table["CI low"] <= table["paper"]) & (table["paper"] <= table["CI high"])
+                     & ((table["CI high"] - table["CI low"]) > 0.20 * table["paper"].abs())
+                     & ((table["mean"] - table["paper"]).abs() > 0.10 * table["paper"].abs())]
+        assert (wide["verdict"] == "indeterminate").all()
+    assert seen <= set(STATUSES) and "indeterminate" in seen

@@ -17,6 +17,7 @@ from scipy import stats
 from hudnlib.experiments.paper_b_static import StaticConfig
 from hudnlib.experiments.paper_b_targets import COLUMNS, TABLES
 from hudnlib.experiments.statistics import bootstrap_ci
+from hudnlib.experiments.status_rules import number_status
 
 __all__ = [
     "table_statistics",
@@ -24,6 +25,7 @@ __all__ = [
     "starved_table",
     "common_term_table",
     "entry_verdict",
+    "TOLERANCE",
     "TRIM",
 ]
 
@@ -42,15 +44,25 @@ def _per_drop(frame: pd.DataFrame, config: StaticConfig, column: str = "haf") ->
     return wide
 
 
+TOLERANCE = 0.10
+"""Relative tolerance of a table entry (:func:`entry_verdict`)."""
+
+
 def entry_verdict(ours: float, low: float, high: float, paper: float) -> str:
-    """Verdict on one table entry: ``reproduced`` when the paper's value lies in our 95% CI
-    or within 10% of our mean; ``partly`` when it has the same sign and lies within a factor
-    of 2; ``not reproduced`` otherwise."""
-    if low <= paper <= high or abs(ours - paper) <= 0.1 * abs(paper):
-        return "reproduced"
-    if np.sign(ours) == np.sign(paper) and 0.5 <= ours / paper <= 2.0:
-        return "partly"
-    return "not reproduced"
+    """Status of one table entry under the book's written rules
+    (:func:`~hudnlib.experiments.status_rules.number_status`, tolerance 10%): ``reproduced``
+    within 10% of the paper, or with the paper's value in our 95% CI when that CI is no
+    wider than the ±10% band; ``indeterminate`` when the paper's value lies in a wider CI;
+    ``direction only`` when ours has the paper's sign and lies within a factor of 2;
+    ``not reproduced`` otherwise.
+
+    Examples
+    --------
+    >>> entry_verdict(-5.8e14, -1.7e15, -3.4e12, -1.49e15), entry_verdict(120.6, 119.0, 123.0, 63.13)
+    ('indeterminate', 'direction only')
+    """
+    direction = ours * paper > 0 and 0.5 <= ours / paper <= 2.0
+    return number_status(paper, ours, low, high, TOLERANCE, "direction only" if direction else "not reproduced")
 
 
 def table_statistics(frame: pd.DataFrame, config: StaticConfig) -> pd.DataFrame:

@@ -2,17 +2,11 @@
 state about their figures, beside ours, with a computed status.
 
 Built by one function from the stored results (never by hand) and written to
-``data/scorecard.csv``. The rules, applied by :func:`number_status` and
-:func:`comparison_status`:
+``data/scorecard.csv``. The rules:
 
-- a number is ``reproduced`` when ours is within the row's tolerance of the paper's, or when
-  the paper's value lies in our 95% CI *and* that CI is no wider than the tolerance band
-  (``2 tolerance |paper|``); a paper value inside a wider CI is ``indeterminate`` (the CI
-  cannot tell); otherwise ``direction only`` (same sign or ordering, within the row's looser
-  bound) or ``not reproduced``;
-- a claim that one method beats another is ``reproduced`` when the 95% CI of the paired
-  difference (same events) lies above 0, ``indeterminate`` when it contains 0, ``not
-  reproduced`` when it lies below; other claims carry their chapter's computed verdict;
+- a number, and a claim that one method beats another, get their status by the written
+  rules of :mod:`hudnlib.experiments.status_rules` (reproduced, direction only,
+  indeterminate, not reproduced); other claims carry their chapter's computed verdict;
 - each row has a ``section``: ``headline`` (each paper number once, under the reading the
   book selects for it: paper A as the authors' code ran it, paper B the selected reading),
   ``sensitivity`` (the same number under another reading) or ``ours`` (our own training,
@@ -42,13 +36,13 @@ from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
 from hudnlib.experiments.paper_b_statistics import table_statistics
 from hudnlib.experiments.registry import get_experiment
 from hudnlib.experiments.runner import load
+from hudnlib.experiments.status_rules import STATUSES, comparison_status, number_status
 from hudnlib.provenance import DATA_DIR
 from hudnlib.storage import atomic_path
 
 __all__ = ["scorecard", "write_scorecard", "number_status", "comparison_status", "STATUSES", "SECTIONS",
            "ANSWERS", "SCORECARD_PATH"]
 
-STATUSES = ("reproduced", "direction only", "indeterminate", "not reproduced")
 SECTIONS = ("headline", "sensitivity", "ours", "beyond")
 ANSWERS = ("yes", "no", "tie", "not comparable")
 """Statuses of the ``beyond`` rows: answers to questions the papers did not ask."""
@@ -58,51 +52,6 @@ _STATUS = {"reproduced": "reproduced", "partly": "direction only", "not reproduc
 
 SELECTED_READING = {"A": "authors", "B": "selected"}
 """The reading each paper's headline rows are counted under."""
-
-
-def number_status(paper: float, ours: float, low: float | None, high: float | None, tolerance: float,
-                  otherwise: str) -> str:
-    """Status of one reproduced number under the scorecard's rules.
-
-    Parameters
-    ----------
-    paper, ours : float
-        The paper's value and our estimate.
-    low, high : float or None
-        Our 95% CI (None: no CI).
-    tolerance : float
-        Relative tolerance of the row.
-    otherwise : str
-        The status when neither the tolerance nor the CI decides (``direction only`` or
-        ``not reproduced``, from the row's looser bound).
-
-    Examples
-    --------
-    >>> number_status(105.0, 100.0, 90.0, 110.0, 0.10, "not reproduced")
-    'reproduced'
-    >>> number_status(-500.0, -1e3, -1e15, -1e2, 0.10, "not reproduced")
-    'indeterminate'
-    """
-    if abs(ours - paper) <= tolerance * abs(paper):
-        return "reproduced"
-    if low is not None and high is not None and low <= paper <= high:
-        return "reproduced" if high - low <= 2 * tolerance * abs(paper) else "indeterminate"
-    if otherwise not in ("direction only", "not reproduced"):
-        raise ValueError(f"otherwise must be 'direction only' or 'not reproduced', got {otherwise!r}")
-    return otherwise
-
-
-def comparison_status(difference_low: float, difference_high: float) -> str:
-    """Status of "A beats B" from the 95% CI of the paired difference A - B.
-
-    Examples
-    --------
-    >>> comparison_status(0.5, 3.0), comparison_status(-1.1, 4.8), comparison_status(-9.0, -2.0)
-    ('reproduced', 'indeterminate', 'not reproduced')
-    """
-    if difference_low > 0:
-        return "reproduced"
-    return "indeterminate" if difference_high >= 0 else "not reproduced"
 
 
 def _stored(name: str, scale: str):
@@ -219,11 +168,8 @@ def _paper_b(scale: str) -> list[dict]:
         static[fairness] = _stored(SELECTED_NAMES[f"static_{fairness}"], scale)
         users[fairness] = _stored(SELECTED_NAMES[f"users_{fairness}"], scale)
         for r in table_statistics(*static[fairness]).to_dict("records"):
-            direction = r["mean"] * r["paper"] > 0 and 0.5 <= r["mean"] / r["paper"] <= 2.0
-            status = number_status(r["paper"], r["mean"], r["CI low"], r["CI high"], 0.10,
-                                   "direction only" if direction else "not reproduced")
             rows.append(_row("B", f"{table} {r['method']} {r['quantity']}", "selected", r["paper"], r["mean"],
-                             r["CI low"], r["CI high"], status, criterion, "paper_b/tables"))
+                             r["CI low"], r["CI high"], r["verdict"], criterion, "paper_b/tables"))
     rows += _fig3_rows(scale) + _section_vd_rows(scale)
     tv = _stored(SELECTED_NAMES["time_varying"], scale)
     chapters = {"Fig. 4": "users", "Fig. 6": "users", "Fig. 8": "time_varying", "Fig. 9": "time_varying"}

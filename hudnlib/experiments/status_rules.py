@@ -1,0 +1,66 @@
+"""The written rules that turn a reproduced number, or a paired comparison, into a status.
+
+One place for the rules the book's introduction states and every chapter and the scorecard
+(:mod:`hudnlib.experiments.scorecard`) apply:
+
+- a number is ``reproduced`` when ours is within the row's tolerance of the paper's, or when
+  the paper's value lies in our 95% CI *and* that CI is no wider than the tolerance band
+  (``2 tolerance |paper|``); a paper value inside a wider CI is ``indeterminate`` (the CI
+  cannot tell); otherwise ``direction only`` (same sign or ordering, within the row's looser
+  bound) or ``not reproduced``;
+- a claim that one method beats another is ``reproduced`` when the 95% CI of the paired
+  difference (same events) lies above 0, ``indeterminate`` when it contains 0, and ``not
+  reproduced`` when it lies below.
+"""
+
+from __future__ import annotations
+
+__all__ = ["STATUSES", "number_status", "comparison_status"]
+
+STATUSES = ("reproduced", "direction only", "indeterminate", "not reproduced")
+"""Every status a reproduced number or claim can have, best first."""
+
+
+def number_status(paper: float, ours: float, low: float | None, high: float | None, tolerance: float,
+                  otherwise: str) -> str:
+    """Status of one reproduced number under the scorecard's rules.
+
+    Parameters
+    ----------
+    paper, ours : float
+        The paper's value and our estimate.
+    low, high : float or None
+        Our 95% CI (None: no CI).
+    tolerance : float
+        Relative tolerance of the row.
+    otherwise : str
+        The status when neither the tolerance nor the CI decides (``direction only`` or
+        ``not reproduced``, from the row's looser bound).
+
+    Examples
+    --------
+    >>> number_status(105.0, 100.0, 90.0, 110.0, 0.10, "not reproduced")
+    'reproduced'
+    >>> number_status(-500.0, -1e3, -1e15, -1e2, 0.10, "not reproduced")
+    'indeterminate'
+    """
+    if abs(ours - paper) <= tolerance * abs(paper):
+        return "reproduced"
+    if low is not None and high is not None and low <= paper <= high:
+        return "reproduced" if high - low <= 2 * tolerance * abs(paper) else "indeterminate"
+    if otherwise not in ("direction only", "not reproduced"):
+        raise ValueError(f"otherwise must be 'direction only' or 'not reproduced', got {otherwise!r}")
+    return otherwise
+
+
+def comparison_status(difference_low: float, difference_high: float) -> str:
+    """Status of "A beats B" from the 95% CI of the paired difference A - B.
+
+    Examples
+    --------
+    >>> comparison_status(0.5, 3.0), comparison_status(-1.1, 4.8), comparison_status(-9.0, -2.0)
+    ('reproduced', 'indeterminate', 'not reproduced')
+    """
+    if difference_low > 0:
+        return "reproduced"
+    return "indeterminate" if difference_high >= 0 else "not reproduced"
