@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-__all__ = ["verdict_box", "count_verdicts", "tidy", "format_number", "VERDICTS"]
+__all__ = ["verdict_box", "count_verdicts", "tidy", "format_number", "paper_beside_ours", "VERDICTS"]
 
 _ADMONITION = {"reproduced": "tip", "partly": "warning", "direction only": "warning", "indeterminate": "warning",
                "not reproduced": "danger", "answer": "note"}
@@ -89,6 +89,30 @@ def _cell_text(value: object) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(value), quote=False))
+
+
+def paper_beside_ours(table: pd.DataFrame, unit: str | None = None) -> pd.DataFrame:
+    """A table of the paper's values beside ours, with the headers a page shows.
+
+    ``paper``/``reproduced`` get the ``unit`` (e.g. ``"[bit/s/Hz]"``), ``reproduced`` reads
+    "ours", the CI bounds say they are 95% bounds, ``relative`` becomes the deviation in
+    percent of the paper (the absolute ``deviation`` is then dropped), ``reproduced [s]`` reads
+    "ours [s]" and ``share of paper time`` becomes a percentage. Other columns are kept.
+
+    >>> t = pd.DataFrame({"paper": [100.0], "reproduced": [90.0], "deviation": [-10.0], "relative": [-0.1]})
+    >>> list(paper_beside_ours(t, "[bit/s/Hz]").iloc[0].items())
+    [('paper [bit/s/Hz]', 100.0), ('ours [bit/s/Hz]', 90.0), ('deviation [%]', -10.0)]
+    """
+    table = table.copy()
+    if "relative" in table:
+        table["relative"] = 100 * table["relative"]
+        table = table.drop(columns=[c for c in ("deviation",) if c in table])
+    if "share of paper time" in table:
+        table["share of paper time"] = 100 * table["share of paper time"]
+    suffix = f" {unit}" if unit else ""
+    return table.rename(columns={
+        "paper": f"paper{suffix}", "reproduced": f"ours{suffix}", "CI low": "95% CI low", "CI high": "95% CI high",
+        "relative": "deviation [%]", "reproduced [s]": "ours [s]", "share of paper time": "ours / paper [%]"})
 
 
 def tidy(table: pd.DataFrame, digits: int = 3) -> pd.io.formats.style.Styler:
