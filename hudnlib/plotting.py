@@ -224,7 +224,8 @@ def plot_rate_bars(table: pd.DataFrame, ax: plt.Axes) -> plt.Axes:
     err = np.vstack([table["reproduced"] - table["CI low"], table["CI high"] - table["reproduced"]])
     ax.bar(x + 0.2, table["reproduced"], 0.4, label="reproduced (95% CI)", color="tab:blue",
            yerr=err, capsize=3)
-    ax.set_xticks(x, [m.replace("-", "-\n", 1) for m in table["method"]], fontsize=7)
+    # slanted, so that long names beside each other (JUAPCMWSER, JUAPCMWSER-switch-off) never touch
+    ax.set_xticks(x, table["method"], fontsize=7, rotation=30, ha="right", rotation_mode="anchor")
     ax.set_ylabel("Total effective rate R [bit/s/Hz]")
     ax.legend(fontsize=8)
     return ax
@@ -248,7 +249,8 @@ def plot_training(curves: pd.DataFrame, axes) -> None:
     axes[0, 1].plot(srl["step"], srl["rate_smooth"], label="moving mean")
     if "best_rate" in srl:
         axes[0, 1].plot(srl["step"], srl["best_rate"], label="best so far (kept)")
-    axes[0, 1].legend(fontsize=7)
+    axes[0, 1].legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3,
+                      frameon=False)  # below the panel, off the curves
     for row, col in ((1, "supervised_loss_smooth"), (2, "total_loss_smooth")):
         axes[row, 0].plot(grl["step"], grl[col])
         if col in srl and srl[col].notna().any():
