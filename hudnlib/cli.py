@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hudnlib.experiments.registry import experiments, get_experiment
+from hudnlib.experiments.catalogue import OPTIONAL_PACKAGES, UNAVAILABLE, available_experiments, find_experiment
 from hudnlib.experiments.runner import SCHEDULER_ENV, load, run
 from hudnlib.provenance import RESULTS_DIR, stale_reasons
 
@@ -69,11 +69,14 @@ def _status(name: str, scale: str, record: dict) -> str:
 
 def _main(args: argparse.Namespace) -> int:
     if args.command == "list":
-        for name, experiment in experiments().items():
+        for name, experiment in available_experiments().items():
             sizes = ", ".join(f"{s}: {c.samples} samples" for s, c in experiment.scales.items())
             print(f"{name:<28} {experiment.produces}  [{sizes}]")
+        for module, package in sorted(UNAVAILABLE.items()):
+            print(f"not available here: the experiments of {module} need {package} "
+                  f"(pip install -e '.[{OPTIONAL_PACKAGES[package]}]')")
         return 0
-    experiment = get_experiment(args.experiment)
+    experiment = find_experiment(args.experiment)
     if args.command == "run":
         if args.scheduler is not None and args.workers is not None:
             raise ValueError("give either --scheduler or --workers, not both")

@@ -196,3 +196,47 @@ def test_importing_hudnlib_shortens_openmp_spinning_unless_told_otherwise(given,
             "os.environ.get('OMP_WAIT_POLICY', 'unset'))")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == expected
+
+
+_WITHOUT_TORCH = """
+import sys
+class _NoTorch:  # `import torch` fails as if the optional gnn extra were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "torch_geometric"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, _NoTorch())
+from hudnlib.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("args, status, says", [
+    (["list"], 0, "paper_b_static_low"),
+    (["show", "paper_b_static_low"], 0, "HAF@g1"),
+    (["show", "paper_a_gnn"], 2, "for want of torch"),
+])
+def test_cli_works_without_the_optional_torch(args, status, says):
+    """Without torch the CLI lists and serves every other experiment, and asking for one that
+    needs torch names the missing package and the extra that installs it."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _WITHOUT_TORCH, *args], capture_output=True, text=True)
+    assert out.returncode == status, out.stderr[-500:]
+    text = out.stdout + out.stderr
+    assert says in text and "Traceback" not in text
+    if args == ["list"]:
+        assert "paper_a_gnn" not in out.stdout.split("not available here")[0]
+        assert "need torch (pip install -e '.[gnn]')" in out.stdout
+    if status:
+        assert "pip install -e '.[gnn]'" in out.stderr
+
+
+def test_the_catalogue_finds_what_the_registry_finds():
+    from hudnlib.experiments.catalogue import UNAVAILABLE, available_experiments, find_experiment
+
+    found = available_experiments()
+    assert not UNAVAILABLE and set(experiments()) <= set(found)
+    assert {"beyond_exact", "paper_b_alpha_family", "paper_a_gnn"} <= set(found)
+    assert find_experiment("paper_b_static_low") is get_experiment("paper_b_static_low")
+    with pytest.raises(ValueError, match="unknown experiment 'nope'; known: "):
+        find_experiment("nope")

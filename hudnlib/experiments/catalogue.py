@@ -1,11 +1,85 @@
-"""Experiments registered outside :data:`hudnlib.experiments.registry.EXPERIMENT_MODULES`.
+"""Every experiment this installation can run, found without failing on a missing optional part.
 
-Every experiment module imports the registry, so an edit of its module list changes the code
-hash of every stored result, the GPU-computed HGSAGE results among them (hours on this
-2-core machine to recompute). The experiments added since then register here instead;
-importing this module (the runner does) registers them, so the CLI, the book and Dask
-workers know them. Fold this list into the registry's the next time every result is
-recomputed.
+Two lists of modules register experiments when imported: the registry's
+(:data:`hudnlib.experiments.registry.EXPERIMENT_MODULES`) and :data:`CATALOGUE_MODULES`, the
+experiments added since. (Every experiment module imports the registry, so an edit of its
+list changes the code hash of every stored result, the GPU-computed HGSAGE results among
+them; fold this list into the registry's the next time every result is recomputed.)
+
+Optional extras (``gnn``: torch, PyG; ``channels``: Sionna; ``sweeps``: Dask) may be absent.
+A module that cannot be imported for that reason is set aside in :data:`UNAVAILABLE`, so that
+the CLI, the runner and Dask workers still find every other experiment, and asking for one of
+the set-aside experiments names the missing package and its extra. Any other import error is
+raised as it is.
 """
 
-from hudnlib.experiments import beyond, paper_b_alpha_family  # noqa: F401
+from __future__ import annotations
+
+import importlib
+
+from hudnlib.experiments import registry
+from hudnlib.experiments.registry import EXPERIMENT_MODULES, Experiment
+
+__all__ = ["CATALOGUE_MODULES", "OPTIONAL_PACKAGES", "UNAVAILABLE", "available_experiments", "find_experiment"]
+
+CATALOGUE_MODULES = (
+    "hudnlib.experiments.beyond.paper_b_on_a",
+    "hudnlib.experiments.beyond.paper_a_on_b",
+    "hudnlib.experiments.beyond.exact_referee",
+    "hudnlib.experiments.beyond.hgsage_small",
+    "hudnlib.experiments.paper_b_alpha_family",
+)
+"""Modules that register the experiments added since the registry's list."""
+
+OPTIONAL_PACKAGES = {"torch": "gnn", "torch_geometric": "gnn", "sionna": "channels", "dask": "sweeps",
+                     "distributed": "sweeps"}
+"""Top-level packages of the optional extras, and the extra that installs each."""
+
+UNAVAILABLE: dict[str, str] = {}
+"""Experiment modules that could not be imported here, and the optional package each lacks."""
+
+
+def _import(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        package = (err.name or "").split(".")[0]
+        if package not in OPTIONAL_PACKAGES:
+            raise
+        UNAVAILABLE[module] = package
+
+
+def available_experiments() -> dict[str, Experiment]:
+    """Every experiment whose module imports on this installation, by name; the modules set
+    aside for a missing optional package are in :data:`UNAVAILABLE`."""
+    for module in (*EXPERIMENT_MODULES, *CATALOGUE_MODULES):
+        _import(module)
+    # the registry's own lookups import every module of its list and fail on the first missing
+    # package; its table holds what did register
+    return dict(registry._REGISTRY)
+
+
+def find_experiment(name: str) -> Experiment:
+    """The experiment called ``name``.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not registered: the message lists the known names, and names the missing
+        optional packages (with the extra to install) when some modules could not be imported.
+    """
+    found = available_experiments()
+    if name in found:
+        return found[name]
+    message = f"unknown experiment {name!r}; known: {', '.join(sorted(found))}"
+    if UNAVAILABLE:
+        missing = sorted(set(UNAVAILABLE.values()))
+        extras = sorted({OPTIONAL_PACKAGES[p] for p in missing})
+        message += (f". Not importable here for want of {', '.join(missing)}: "
+                    + ", ".join(sorted(UNAVAILABLE)) + " (install the extra: pip install -e '.["
+                    + ",".join(extras) + "]')")
+    raise ValueError(message)
+
+
+for _module in CATALOGUE_MODULES:  # register them on import, as the runner and the workers expect
+    _import(_module)

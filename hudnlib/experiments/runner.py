@@ -38,8 +38,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-import hudnlib.experiments.catalogue  # noqa: F401  (registers the experiments added since the registry's list)
-from hudnlib.experiments.registry import config_dict, get_experiment
+from hudnlib.experiments.catalogue import find_experiment
+from hudnlib.experiments.registry import config_dict
 from hudnlib.provenance import RESULTS_DIR, config_hash, module_hash, provenance_record
 from hudnlib.storage import StoreError, atomic_path, file_digest, lock, read_checked, write_json
 
@@ -61,7 +61,7 @@ def _run_chunk(
     if threads is not None:
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     start = time.perf_counter()
-    frame = get_experiment(name).run_samples(config, indices, inputs)
+    frame = find_experiment(name).run_samples(config, indices, inputs)
     return frame, time.perf_counter() - start
 
 
@@ -116,7 +116,7 @@ def heal_command(name: str, scale: str) -> str:
 def _resolve(name: str, scale: str, config: Any) -> tuple[Any, Any, str]:
     """The experiment, its config and the stored scale label (``custom-<config hash>`` for a
     custom config, so that two custom configs never share files)."""
-    experiment = get_experiment(name)
+    experiment = find_experiment(name)
     if config is None:
         if scale not in experiment.scales:
             raise ValueError(f"scale must be one of {sorted(experiment.scales)}, got {scale!r}")
