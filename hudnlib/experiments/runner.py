@@ -56,12 +56,23 @@ def _run_chunk(
 
     ``threads`` caps numba's threads: a Dask worker is one single-threaded process per core,
     and letting each worker's parallel kernels start one thread per core oversubscribes
-    the machine.
+    the machine. torch, where the experiment uses it, runs one thread here as in a Dask worker
+    (whose environment pins OpenMP to one thread): its sums are then added in the same order
+    in this process and in a worker, and a result does not depend on ``--workers``.
     """
     if threads is not None:
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    experiment = find_experiment(name)
+    torch = sys.modules.get("torch")
+    torch_threads = torch.get_num_threads() if torch is not None else None
     start = time.perf_counter()
-    frame = find_experiment(name).run_samples(config, indices, inputs)
+    try:
+        if torch is not None:
+            torch.set_num_threads(1)
+        frame = experiment.run_samples(config, indices, inputs)
+    finally:
+        if torch is not None:
+            torch.set_num_threads(torch_threads)
     return frame, time.perf_counter() - start
 
 
