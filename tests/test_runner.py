@@ -251,3 +251,37 @@ def test_a_torch_experiment_is_the_same_in_process_and_in_a_worker(tmp_path):
     worker, _ = runner.run("paper_a_gnn", config=config, n_workers=1, chunk_size=2, progress=False,
                            results_dir=tmp_path / "worker")
     pd.testing.assert_frame_equal(results(inline), results(worker), check_exact=True)
+
+
+def test_a_recompute_that_changes_no_value_writes_nothing_new(tmp_path, monkeypatch):
+    """Recomputing the same values by the same code keeps the frame file and its record byte
+    for byte; new values are written; new code with the same values rewrites the record
+    only, keeping the frame file (and the timings in it)."""
+    import hashlib
+
+    def digest(path):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    kwargs = dict(config=TINY, n_workers=0, chunk_size=2, progress=False, results_dir=tmp_path)
+    monkeypatch.setattr(runner, "stale_reasons", lambda record: [])  # as from a clean checkout
+    first, record = runner.run("paper_b_users_low", **kwargs)
+    stem = tmp_path / f"paper_b_users_low-custom-{record['config_hash']}"
+    frame_path, record_path = stem.with_suffix(".parquet"), stem.with_suffix(".json")
+    before = digest(frame_path), digest(record_path)
+    again, _ = runner.run("paper_b_users_low", recompute=True, **kwargs)
+    assert (digest(frame_path), digest(record_path)) == before
+    pd.testing.assert_frame_equal(again, first)  # served with the stored timings
+
+    monkeypatch.setattr(runner, "stale_reasons", lambda record: ["the code changed"])
+    runner.run("paper_b_users_low", recompute=True, **kwargs)
+    assert digest(frame_path) == before[0] and digest(record_path) != before[1]
+    assert json.loads(record_path.read_text())["values_unchanged_since"] == record["git_commit"]
+
+    experiment = get_experiment("paper_b_users_low")
+    shifted = lambda config, indices, inputs: experiment.run_samples(config, indices, inputs).assign(  # noqa: E731
+        haf=lambda f: f["haf"] + 1.0)
+    monkeypatch.setattr(runner, "find_experiment", lambda name: type(experiment)(
+        **{**experiment.__dict__, "run_samples": shifted}))
+    changed, _ = runner.run("paper_b_users_low", recompute=True, **kwargs)
+    assert digest(frame_path) != before[0]
+    assert (changed["haf"] == first["haf"] + 1.0).all()

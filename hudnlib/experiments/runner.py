@@ -40,7 +40,7 @@ from tqdm import tqdm
 
 from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.registry import config_dict
-from hudnlib.provenance import RESULTS_DIR, config_hash, module_hash, provenance_record
+from hudnlib.provenance import RESULTS_DIR, config_hash, module_hash, provenance_record, stale_reasons
 from hudnlib.storage import StoreError, atomic_path, file_digest, lock, read_checked, write_json
 
 __all__ = ["run", "load", "book_scale", "heal_command", "SCHEDULER_ENV"]
@@ -372,17 +372,46 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
     if frame_path.is_dir():
         raise StoreError(f"a folder sits where {frame_path.name} should be; the finished chunks are kept in "
                          f"{partial.name}: remove the folder and rerun")
+    kept = _same_values(name, scale, config, results_dir, frame)
+    if kept is not None and not stale_reasons(kept[1]) and kept[1].get("packages") == record["packages"]:
+        shutil.rmtree(partial)  # the same values by the same code: nothing new to store
+        return kept
     try:
         with _swap_lock(results_dir, f"{name}-{scale}"):
-            with atomic_path(frame_path) as tmp:
-                frame.to_parquet(tmp, index=False)
-            record["files"] = {frame_path.name: file_digest(frame_path)}
+            if kept is None:
+                with atomic_path(frame_path) as tmp:
+                    frame.to_parquet(tmp, index=False)
+                record["files"] = {frame_path.name: file_digest(frame_path)}
+            else:  # new code or packages, the same values: the frame file (and its timings) stays
+                frame = kept[0]
+                record["files"] = kept[1]["files"]
+                record["values_unchanged_since"] = kept[1].get("git_commit")
             write_json(record_path, record)
     except OSError as exc:
         raise StoreError(f"cannot write the result to {results_dir} ({exc.strerror}); the finished "
                          f"chunks are kept in {partial.name}: make the folder writable and rerun") from exc
     shutil.rmtree(partial)
     return frame, record
+
+
+TIMING_COLUMNS = ("seconds",)
+"""Frame columns that hold measured run times, which no seed fixes."""
+
+
+def _same_values(name: str, scale: str, config: Any, results_dir: Path,
+                 frame: pd.DataFrame) -> tuple[pd.DataFrame, dict] | None:
+    """The valid stored result when it holds exactly ``frame``'s values (the measured run
+    times of :data:`TIMING_COLUMNS` aside), else None: a recompute that changes no value then
+    rewrites no frame file, and the repository does not grow by a copy of it."""
+    try:
+        stored, record = load(name, scale, config=config if scale.startswith("custom") else None,
+                              results_dir=results_dir)
+    except StoreError:
+        return None
+    values = [c for c in frame.columns if c not in TIMING_COLUMNS]
+    if list(stored.columns) != list(frame.columns) or not stored[values].equals(frame[values]):
+        return None
+    return stored, record
 
 
 def book_scale() -> str:
