@@ -32,9 +32,7 @@ from hudnlib.pricing import (
 from hudnlib.radio import (
     sinr_kernel,
     dbm_to_w,
-    noise_power_w,
     sinr_matrix,
-    spectral_efficiency,
 )
 
 

@@ -3,7 +3,6 @@ stored scorecard against the stored results (each headline number once; no claim
 reproduced on a CI that holds its opposite)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hudnlib.baselines.paper_b import METHODS
+from hudnlib.baselines.paper_b import METHODS, Solution
 from hudnlib.experiments.paper_b_targets import COLUMNS, TABLES
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.scenarios.channel_sets import load_channel_set
@@ -40,6 +40,7 @@ __all__ = [
     "users_claims",
     "complexity_table",
     "prepare_channels",
+    "solve_drop",
 ]
 
 RATIOS = {"low": LOW_FAIRNESS, "high": HIGH_FAIRNESS}
@@ -176,6 +177,39 @@ def method_kwargs(name: str, config: StaticConfig) -> dict:
     return kwargs
 
 
+def solve_drop(config: StaticConfig, se: np.ndarray, alpha: np.ndarray, k: int) -> list[tuple[str, Solution, float]]:
+    """Every method of ``config`` on drop ``k``, as the static experiment runs them.
+
+    Parameters
+    ----------
+    config : StaticConfig
+        The methods, their settings and the seed.
+    se, alpha : ndarray
+        Spectral efficiencies ``(n, J)`` and alphas ``(n,)`` of the drop's first ``n`` users.
+    k : int
+        The drop's index: method ``m`` draws from ``SeedSequence(config.seed, spawn_key=(k, n, m))``.
+
+    Returns
+    -------
+    list of (str, Solution, float)
+        Each method's name, solution and run time in seconds, in ``config.methods`` order;
+        2RS starts from Ours' association when Ours ran before it.
+    """
+    n = se.shape[0]
+    runs, start_2rs = [], None
+    for m, name in enumerate(config.methods):
+        rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(int(k), n, m)))
+        kwargs = method_kwargs(name, config)
+        if name == "2RS" and start_2rs is not None:
+            kwargs["start"] = start_2rs
+        t0 = time.perf_counter()
+        solution = METHODS[name](se, alpha, rng, **kwargs)
+        runs.append((name, solution, time.perf_counter() - t0))
+        if name == "Ours":
+            start_2rs = solution.association
+    return runs
+
+
 def run_static_samples(config: StaticConfig, indices: np.ndarray, inputs: dict) -> pd.DataFrame:
     """All methods on the drops ``indices`` (see the module docstring)."""
     scenario = HetNetConfig(n_users=DROP_USERS)
@@ -188,17 +222,7 @@ def run_static_samples(config: StaticConfig, indices: np.ndarray, inputs: dict) 
             se = spectral_efficiency_of(scenario, inputs["gain"][local][:n], inputs["power_dbm"][local],
                                         config.noise_figure_db, config.network)
             alpha, group = alpha_all[:n], group_all[:n]
-            start_2rs = None
-            for m, name in enumerate(config.methods):
-                rng = np.random.default_rng(np.random.SeedSequence(config.seed, spawn_key=(int(k), n, m)))
-                kwargs = method_kwargs(name, config)
-                if name == "2RS" and start_2rs is not None:
-                    kwargs["start"] = start_2rs
-                t0 = time.perf_counter()
-                solution = METHODS[name](se, alpha, rng, **kwargs)
-                seconds = time.perf_counter() - t0
-                if name == "Ours":
-                    start_2rs = solution.association
+            for name, solution, seconds in solve_drop(config, se, alpha, k):
                 for row in group_metrics(solution.allocation.rate, solution.allocation.utility, group, alpha):
                     rows.append({"sample": int(k), "n_users": n, "method": name, **row, "seconds": seconds})
     return pd.DataFrame(rows)

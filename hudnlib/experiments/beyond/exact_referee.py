@@ -30,12 +30,11 @@ from hudnlib.allocation import allocate_bandwidth
 from hudnlib.baselines.paper_a import METHODS as PAPER_A_METHODS
 from hudnlib.baselines.paper_b import genetic_association, two_ring_search
 from hudnlib.exact import SUM_LOG_RATE, SUM_RATE, haf_optimum, sum_rate_optimum
-from hudnlib.experiments.beyond.paper_a_on_b import paper_b_solutions
 from hudnlib.experiments.beyond.paper_b_on_a import MASKED_SE, corrected_radio_map
 from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig
 from hudnlib.experiments.paper_b_readings import reading_config
 from hudnlib.experiments.paper_b_selected import SELECTED
-from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, prepare_channels
+from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, prepare_channels, solve_drop
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.pricing import price_association
 from hudnlib.radio import dbm_to_w, noise_power_w, sinr_kernel
@@ -169,7 +168,7 @@ def _paper_b_rows(config, k, inputs, local, noise):
         alpha = draw_alphas(np.random.default_rng(seq), DROP_USERS, RATIOS[fairness], static.alpha_groups)[0][:n]
         optimum = haf_optimum(se, alpha, static.bandwidth).value
         decisions = [(name, solution.association, seconds, solution.diagnostics.get("upper_bound", np.nan))
-                     for name, solution, seconds in paper_b_solutions(static, se, alpha, k)]
+                     for name, solution, seconds in solve_drop(static, se, alpha, k)]
         for name in PAPER_A_ASSOCIATION_ROWS:
             t0 = time.perf_counter()
             solution = PAPER_A_METHODS[name](gain, p_max, noise, None)

@@ -21,16 +21,15 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.baselines.paper_a import METHODS as PAPER_A_METHODS
-from hudnlib.baselines.paper_b import METHODS as PAPER_B_METHODS
 from hudnlib.experiments.beyond.metrics import decision_scores
 from hudnlib.experiments.paper_b_readings import reading_config
 from hudnlib.experiments.paper_b_selected import SELECTED
-from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, StaticConfig, method_kwargs, prepare_channels
+from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, StaticConfig, prepare_channels, solve_drop
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.radio import dbm_to_w, noise_power_w, sinr_kernel
 from hudnlib.scenarios.paper_b import HetNetConfig, draw_alphas, spectral_efficiency_of
 
-__all__ = ["PaperAOnBConfig", "POWER_CONTROL", "run_a_on_b_samples", "paper_b_static_config", "paper_b_solutions"]
+__all__ = ["PaperAOnBConfig", "POWER_CONTROL", "run_a_on_b_samples", "paper_b_static_config"]
 
 POWER_CONTROL = ("MSUAPC", "JUAPCMWSER")
 """Paper A's methods that change the BSs' powers."""
@@ -73,24 +72,6 @@ def paper_b_static_config(config: PaperAOnBConfig, fairness: str) -> StaticConfi
                           ga_generations=config.ga_generations)
 
 
-def paper_b_solutions(static: StaticConfig, se: np.ndarray, alpha: np.ndarray, k: int) -> list[tuple]:
-    """Paper B's methods of ``static`` on drop ``k``, exactly as its static experiment runs
-    them (the same seeds; 2RS from Ours' association): ``(name, solution, seconds)`` each."""
-    n = se.shape[0]
-    runs, start = [], None
-    for m, name in enumerate(static.methods):
-        rng = np.random.default_rng(np.random.SeedSequence(static.seed, spawn_key=(int(k), n, m)))
-        kwargs = method_kwargs(name, static)
-        if name == "2RS" and start is not None:
-            kwargs["start"] = start
-        t0 = time.perf_counter()
-        solution = PAPER_B_METHODS[name](se, alpha, rng, **kwargs)
-        runs.append((name, solution, time.perf_counter() - t0))
-        if name == "Ours":
-            start = solution.association
-    return runs
-
-
 def _prepare(config: PaperAOnBConfig) -> dict:
     return prepare_channels(paper_b_static_config(config, "low"))
 
@@ -129,7 +110,7 @@ def run_a_on_b_samples(config: PaperAOnBConfig, indices: np.ndarray, inputs: dic
             se = np.log2(1.0 + sinr_kernel(gain, solution.power_w, noise))[users, solution.association]
             add(name, solution.association, se, seconds, name in POWER_CONTROL)
         for fairness, s in static.items():
-            for name, solution, seconds in paper_b_solutions(s, se_full, alphas[fairness], k):
+            for name, solution, seconds in solve_drop(s, se_full, alphas[fairness], k):
                 add(f"{name} [{fairness}]", solution.association, se_full[users, solution.association], seconds)
     return pd.DataFrame(rows)
 
