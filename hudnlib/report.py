@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
+from hudnlib.numbers import format_number
+
 __all__ = ["verdict_box", "count_verdicts", "tidy", "format_number", "paper_beside_ours", "VERDICTS"]
 
 _ADMONITION = {"reproduced": "tip", "partly": "warning", "direction only": "warning", "indeterminate": "warning",
@@ -55,30 +57,6 @@ def verdict_box(title: str, lines: Iterable[str], worst: str = "partly") -> Mark
         raise ValueError(f"worst must be one of {list(_ADMONITION)}, got {worst!r}")
     body = "\n".join(f"- {line}" for line in lines if line)
     return Markdown(f":::{{admonition}} {title}\n:class: {_ADMONITION[worst]}\n{body}\n:::\n")
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
-
-
-def format_number(value: float, digits: int = 3) -> str:
-    """A number as a reader wants it in a table: blank when missing, ``digits`` significant
-    digits, the integer part in full with thousands separators from ``10**digits`` up to
-    ``1e12``, and a power of ten written out (``9.5·10⁻⁵``) instead of ``9.5e-05``.
-
-    >>> [format_number(v) for v in (0.123456, 1020.4, -302714.2, 9.5e-05, float("nan"), -float("inf"))]
-    ['0.123', '1,020', '-302,714', '9.5·10⁻⁵', '', '-∞']
-    """
-    if value is None or value != value:
-        return ""
-    if value in (float("inf"), float("-inf")):
-        return "∞" if value > 0 else "-∞"
-    text = f"{value:.{digits}g}"
-    if 10 ** digits <= abs(float(text)) < 1e12:
-        return f"{value:,.0f}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
-    return text
 
 
 def _cell_text(value: object) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from hudnlib.experiments.paper_b_static import FIG_METHODS, metric_table, users_table
 from hudnlib.experiments.paper_b_time_varying import metric_table_tv, slot_summary
+from hudnlib.numbers import format_number
 
 __all__ = ["figure_claims"]
 
@@ -21,14 +22,6 @@ TARGETS = (("sum_rate", 1, max), ("pf", 2, max), ("latency_served", 3, min), ("m
 def _row(figure, claim, criterion, ours, ok):
     return {"figure": figure, "claim": claim, "criterion": criterion, "ours": ours,
             "verdict": "reproduced" if ok else "not reproduced"}
-
-
-def _num(value: float, sign: bool = False) -> str:
-    """A claim's number as the book prints it: 3 significant digits, and a large value in
-    full with thousands separators rather than in e-notation (``1,330``, not ``1.33e+03``)."""
-    if abs(value) >= 1e3:
-        return f"{value:+,.0f}" if sign else f"{value:,.0f}"
-    return f"{value:+.3g}" if sign else f"{value:.3g}"
 
 
 def _target_values(metrics: pd.DataFrame, column: str, group: int, methods) -> pd.Series:
@@ -72,7 +65,7 @@ def figure_claims(static: dict, users: dict, tv: tuple | None) -> pd.DataFrame:
         falling = sum(low.loc[m].iloc[-1] < low.loc[m].iloc[0] for m in others)
         rows.append(_row("Fig. 4", "Ours' HAF increases with the number of users, the baselines' generally decrease",
                          "Ours(60) > Ours(40), and most baselines fall",
-                         f"Ours {_num(rise, sign=True)}; {falling} of {len(others)} baselines fall", rise > 0 and falling > len(others) / 2))
+                         f"Ours {format_number(rise, sign=True)}; {falling} of {len(others)} baselines fall", rise > 0 and falling > len(others) / 2))
     if high is not None:
         falls = [m for m in high.index if high.loc[m].iloc[-1] < high.loc[m].iloc[0]]
         rows.append(_row("Fig. 6", "every method's HAF decreases as users increase (high fairness)",
@@ -89,11 +82,11 @@ def figure_claims(static: dict, users: dict, tv: tuple | None) -> pd.DataFrame:
         mins = _target_values(m, "min_rate", 4, ("Ours", "PF"))
         ratio = mins["Ours"] / mins["PF"]
         rows.append(_row("Fig. 5(d)", "Ours has a 1.6x higher min-rate than PF (group 4)",
-                         "ratio > 1 (paper: 1.6)", f"{_num(ratio)}x", ratio > 1))
+                         "ratio > 1 (paper: 1.6)", f"{format_number(ratio)}x", ratio > 1))
         spread = {k: float(np.ptp(m.loc[m["method"] == k, "sum_rate"])) for k in FIG_METHODS}
         rows.append(_row("Fig. 5(a)", "the groups' sum-rates differ much more in Ours than in the pricing baselines",
-                         "range of the four group sum-rates: Ours largest", f"Ours {_num(spread['Ours'])}, next "
-                         f"{_num(max(v for k, v in spread.items() if k != 'Ours'))}",
+                         "range of the four group sum-rates: Ours largest", f"Ours {format_number(spread['Ours'])}, next "
+                         f"{format_number(max(v for k, v in spread.items() if k != 'Ours'))}",
                          spread["Ours"] == max(spread.values())))
     if "high" in static:
         m = metric_table(*static["high"])
@@ -104,12 +97,12 @@ def figure_claims(static: dict, users: dict, tv: tuple | None) -> pd.DataFrame:
         for rho in config.rhos:
             worst = min(summary.loc[rho].drop(index="Ours")["Ours - method"])
             rows.append(_row("Fig. 8", f"Ours outperforms the baselines in time-varying channels (rho {rho})",
-                             "mean HAF over slots above every other method", f"smallest gap {_num(worst)}", worst > 0))
+                             "mean HAF over slots above every other method", f"smallest gap {format_number(worst)}", worst > 0))
         if "2RS" in config.methods and len(config.rhos) >= 2:
             gaps = [summary.loc[(rho, "2RS"), "Ours - method"] for rho in config.rhos]
             rows.append(_row("Fig. 8", "single-iteration 2RS falls further behind as the correlation drops",
                              f"Ours - 2RS larger at rho {config.rhos[-1]} than at {config.rhos[0]}",
-                             " -> ".join(_num(g) for g in gaps), gaps[-1] > gaps[0]))
+                             " -> ".join(format_number(g) for g in gaps), gaps[-1] > gaps[0]))
         tvm = metric_table_tv(frame, config)
         for rho in config.rhos:
             part = tvm[tvm["rho"] == rho]

@@ -32,12 +32,9 @@ __all__ = [
     "StaticConfig",
     "group_metrics",
     "haf_table",
-    "gain_table",
-    "claims_table",
     "metric_table",
     "target_group_table",
     "users_table",
-    "users_claims",
     "complexity_table",
     "prepare_channels",
     "solve_drop",
@@ -247,57 +244,6 @@ def haf_table(frame: pd.DataFrame, config: StaticConfig) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def gain_table(frame: pd.DataFrame, config: StaticConfig, reference: str = "Max-SINR") -> pd.DataFrame:
-    """Each method's mean HAF gain over ``reference`` beside the paper's.
-
-    Differences between methods on the same samples cancel the part of a user's utility
-    that depends on its alpha alone (``1/(1 - alpha)`` for users with alpha near 1), so
-    they compare better across reproductions than the raw table entries do.
-    """
-    table = haf_table(frame, config)
-    total = table[table["quantity"] == "HAF"].set_index("method")
-    rows = []
-    for method in config.methods:
-        if method == reference:
-            continue
-        paper = total.loc[method, "paper"] - total.loc[reference, "paper"]
-        ours = total.loc[method, "reproduced"] - total.loc[reference, "reproduced"]
-        rows.append({"method": method, "quantity": f"HAF - HAF({reference})", "paper": paper,
-                     "reproduced": ours, "deviation": ours - paper})
-    return pd.DataFrame(rows)
-
-
-DISTRIBUTED = ("Random", "Max-SINR", "PF", "AF-Low", "AF-High", "Min-Latency")
-
-
-def claims_table(frame: pd.DataFrame, config: StaticConfig) -> pd.DataFrame:
-    """The paper's claims about Tables III/IV, checked on the paper's numbers and on ours.
-
-    ``holds`` tells whether the claim holds in our reproduction.
-    """
-    total = haf_table(frame, config)
-    total = total[total["quantity"] == "HAF"].set_index("method")
-    rows = []
-    for other in DISTRIBUTED:
-        if other not in total.index or "Ours" not in total.index:
-            continue
-        paper = total.loc["Ours", "paper"] - total.loc[other, "paper"]
-        ours = total.loc["Ours", "reproduced"] - total.loc[other, "reproduced"]
-        rows.append({"claim": f"Ours beats {other}", "paper": f"by {paper:.4g}",
-                     "reproduced": f"by {ours:.4g}", "holds": bool(ours > 0)})
-    for central in ("2RS", "GA"):
-        if central not in total.index or "Ours" not in total.index:
-            continue
-        paper = (total.loc[central, "paper"] - total.loc["Ours", "paper"]) / abs(total.loc[central, "paper"])
-        ours = (total.loc[central, "reproduced"] - total.loc["Ours", "reproduced"]) / abs(
-            total.loc[central, "reproduced"])
-        rows.append({"claim": f"Ours is close to the centralised {central}",
-                     "paper": f"{central} ahead by {paper:.3%} of |HAF|",
-                     "reproduced": f"{central} ahead by {ours:.3%} of |HAF|",
-                     "holds": bool(abs(ours) < 0.05)})
-    return pd.DataFrame(rows)
-
-
 def metric_table(frame: pd.DataFrame, config: StaticConfig) -> pd.DataFrame:
     """Figs 5/7: mean of each per-group metric, per method and group (groups 1-4), and the
     number of starved users summed over the drops."""
@@ -351,22 +297,6 @@ def complexity_table(frame: pd.DataFrame, config: StaticConfig) -> pd.DataFrame:
     stats["x Ours"] = stats["mean time [s]"] / stats.loc["Ours", "mean time [s]"]
     stats["paper (Section V-D)"] = [COMPLEXITY[m] for m in stats.index]
     return stats.reset_index()
-
-
-def users_claims(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Figs 4/6 claims: each curve's change from the fewest to the most users, and its gap to
-    Ours at both ends (``tables``: fairness -> :func:`users_table`)."""
-    rows = []
-    for fairness, table in tables.items():
-        first, last = table.columns[0], table.columns[-1]
-        for method in table.index:
-            rows.append({
-                "fairness": fairness, "method": method,
-                f"HAF change {first} -> {last} users": table.loc[method, last] - table.loc[method, first],
-                f"gap to Ours at {first}": table.loc["Ours", first] - table.loc[method, first],
-                f"gap to Ours at {last}": table.loc["Ours", last] - table.loc[method, last],
-            })
-    return pd.DataFrame(rows)
 
 
 def _static(samples: int, fairness: str, **kwargs) -> StaticConfig:

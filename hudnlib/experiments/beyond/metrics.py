@@ -9,6 +9,7 @@ import pandas as pd
 
 from hudnlib.allocation import chosen_value
 from hudnlib.experiments.statistics import mean_ci
+from hudnlib.numbers import format_number
 
 __all__ = ["STARVED", "FLOOR_SE", "HUGE", "decision_scores", "comparison_table", "wilson_interval",
            "paired_comparison", "paired_summary"]
@@ -76,7 +77,7 @@ def comparison_table(scores: pd.DataFrame, columns: list[str], order: list[str])
             if len(values) >= 2 and np.isfinite(values).all():
                 mean, low, high = mean_ci(values)
                 row[column] = mean
-                row[f"{column} CI"] = f"[{low:.4g}, {high:.4g}]"
+                row[f"{column} CI"] = f"[{format_number(low, 4)}, {format_number(high, 4)}]"
             else:
                 row[column] = float(np.median(values)) if len(values) else np.nan
                 row[f"{column} CI"] = "-"
@@ -165,7 +166,8 @@ def paired_summary(scores: pd.DataFrame, references: dict[str, tuple[str, str]],
             if c["measure"] == "share ahead":
                 row[label] = f"{c['value']:.0%} [{c['low']:.0%}, {c['high']:.0%}] {c['verdict']}"
             elif c["measure"] == "difference":
-                row[label] = f"{c['value']:+.4g} [{c['low']:+.4g}, {c['high']:+.4g}] {c['verdict']}"
+                row[label] = (f"{format_number(c['value'], 4, sign=True)} [{format_number(c['low'], 4, sign=True)}, "
+                              f"{format_number(c['high'], 4, sign=True)}] {c['verdict']}")
             else:
                 row[label] = c["verdict"]
         rows.append(row)
