@@ -16,7 +16,7 @@ from IPython.display import Markdown
 
 from hudnlib.numbers import format_number
 
-__all__ = ["verdict_box", "count_verdicts", "tidy", "format_number", "paper_beside_ours", "VERDICTS"]
+__all__ = ["verdict_box", "count_verdicts", "tidy", "format_number", "paper_beside_ours", "split_notes", "VERDICTS"]
 
 _ADMONITION = {"reproduced": "tip", "partly": "warning", "direction only": "warning", "indeterminate": "warning",
                "not reproduced": "danger", "answer": "note"}
@@ -91,6 +91,25 @@ def paper_beside_ours(table: pd.DataFrame, unit: str | None = None) -> pd.DataFr
     return table.rename(columns={
         "paper": f"paper{suffix}", "reproduced": f"ours{suffix}", "CI low": "95% CI low", "CI high": "95% CI high",
         "relative": "deviation [%]", "reproduced [s]": "ours [s]", "share of paper time": "ours / paper [%]"})
+
+
+def split_notes(table: pd.DataFrame, column: str = "note", key: str = "method") -> tuple[pd.DataFrame, str]:
+    """A table's long free-text notes moved under it, so that they do not squeeze its columns.
+
+    Returns the table without ``column``, each ``key`` with a note marked ``[1]``, ``[2]``, ...,
+    and the notes as Markdown lines (empty when no row has a note).
+
+    >>> t = pd.DataFrame({"method": ["A", "B"], "x": [1.0, 2.0], "note": ["", "median of 3 events"]})
+    >>> shown, notes = split_notes(t)
+    >>> list(shown["method"]), notes
+    (['A', 'B [1]'], '[1] B: median of 3 events')
+    """
+    noted = table[column].fillna("") != ""
+    marks = {i: f"[{n}]" for n, i in enumerate(table.index[noted], start=1)}
+    shown = table.drop(columns=column).assign(**{key: [f"{v} {marks[i]}" if i in marks else v
+                                                       for i, v in table[key].items()]})
+    notes = "\n\n".join(f"{marks[i]} {table.loc[i, key]}: {table.loc[i, column]}" for i in marks)
+    return shown, notes
 
 
 def tidy(table: pd.DataFrame, digits: int = 3) -> pd.io.formats.style.Styler:
