@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.experiments.registry import Experiment, register
+from hudnlib.numbers import format_number
 from hudnlib.pricing import price_association
 from hudnlib.reference import brute_force_association
 from hudnlib.scenarios.paper_b import (
@@ -132,7 +133,7 @@ def convergence_summary(frame: pd.DataFrame) -> pd.DataFrame:
                 "instance": name, "claim": "weak duality: min D >= optimum >= HAF",
                 "paper": "Theorem 2",
                 "reproduced": f"{bound:.4f} >= {optimum:.4f} >= {final_haf:.4f}",
-                "deviation": f"HAF - optimum = {final_haf - optimum:.2e}",
+                "deviation": f"HAF - optimum = {format_number(final_haf - optimum, 3)}",
                 "criterion": "min D >= optimum >= HAF (1e-9 relative)",
                 "verdict": "reproduced" if bound >= optimum - 1e-9 * abs(optimum) >= final_haf - 2e-9 * abs(optimum)
                 else "not reproduced",

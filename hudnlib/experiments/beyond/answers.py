@@ -17,6 +17,7 @@ from hudnlib.experiments.beyond.metrics import paired_comparison
 from hudnlib.experiments.beyond.paper_a_on_b import POWER_CONTROL
 from hudnlib.experiments.beyond.paper_b_on_a import PAPER_A_ROWS, CrossConfig, stored_decision_scores
 from hudnlib.experiments.runner import load
+from hudnlib.numbers import format_number
 
 __all__ = ["GNN_EXPERIMENT", "FULL_POWER", "cross_scores", "paired_answer",
            "b_on_a_answers", "a_on_b_answers", "referee_answers", "hgsage_small_answers", "answer_rows"]
@@ -128,13 +129,13 @@ def referee_answers(frame: pd.DataFrame) -> pd.DataFrame:
         rows.append(_question(f"Ours reaches the exact optimum of the HAF ({objective[4:]} fairness, 8 users x 6 BSs)",
                               "share of small events at the optimum", share, np.nan, np.nan,
                               "yes" if share >= 0.95 else "no",
-                              f"yes: at the optimum (relative gap <= {AT_OPTIMUM:g}) on >= 95% of events", chapter))
+                              f"yes: at the optimum (relative gap <= {format_number(AT_OPTIMUM)}) on >= 95% of events", chapter))
     for method in ("MSUAMP", "PF pricing"):
         share = gaps.loc[("paper A", "sum log", method), "at optimum"]
         rows.append(_question(f"{method} reaches the exact optimum of its own objective (sum log rate, paper A cut)",
                               "share of small events at the optimum", share, np.nan, np.nan,
                               "yes" if share >= 0.95 else "no",
-                              f"yes: at the optimum (relative gap <= {AT_OPTIMUM:g}) on >= 95% of events", chapter))
+                              f"yes: at the optimum (relative gap <= {format_number(AT_OPTIMUM)}) on >= 95% of events", chapter))
     r = gaps.xs(("paper A", "R"), level=("network", "objective"))
     full = r.loc[r["referee"] == "full power", "mean gap [%]"]
     rows.append(_question("Paper A's best full-power baseline is within 1% of the optimal R",
