@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
+from hudnlib.experiments.status_rules import STATUSES
 from hudnlib.numbers import format_number
 
 __all__ = ["verdict_box", "count_verdicts", "tidy", "format_number", "paper_beside_ours", "split_notes", "VERDICTS"]
@@ -22,7 +23,7 @@ _ADMONITION = {"reproduced": "tip", "partly": "warning", "direction only": "warn
                "not reproduced": "danger", "answer": "note"}
 
 
-VERDICTS = ("reproduced", "partly", "direction only", "indeterminate", "not reproduced")
+VERDICTS = (STATUSES[0], "partly", *STATUSES[1:])
 """Every verdict a chapter shows, best first (``partly``: paper A's looser tolerance band;
 ``direction only`` and ``indeterminate``: the written rules of
 :mod:`hudnlib.experiments.status_rules`)."""
@@ -84,7 +85,7 @@ def paper_beside_ours(table: pd.DataFrame, unit: str | None = None) -> pd.DataFr
     table = table.copy()
     if "relative" in table:
         table["relative"] = 100 * table["relative"]
-        table = table.drop(columns=[c for c in ("deviation",) if c in table])
+        table = table.drop(columns="deviation", errors="ignore")
     if "share of paper time" in table:
         table["share of paper time"] = 100 * table["share of paper time"]
     suffix = f" {unit}" if unit else ""
