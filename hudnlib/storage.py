@@ -35,12 +35,20 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; a stored file is shared like any other
     try:
         yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it, then restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: Path | str, data: dict) -> None:
@@ -58,13 +66,17 @@ def file_digest(path: Path | str) -> str:
     return digest.hexdigest()
 
 
-def verify(path: Path | str, expected: str | None, heal: str) -> None:
+def verify(path: Path | str, expected: str | None, heal: str, record: Path | str | None = None) -> None:
     """Raise :class:`StoreError` unless ``path`` exists and has digest ``expected``.
 
-    ``heal`` is the command that recomputes the file; it ends the message.
+    ``heal`` is the command that recomputes the file; it ends the message. ``record`` is
+    the file that should hold ``expected``: named in the message when it is missing.
     """
     path = Path(path)
     if expected is None:
+        if record is not None and not Path(record).exists():
+            raise StoreError(f"{path.name} has no record: {Path(record).name} is missing; "
+                             f"recompute it: {heal}")
         raise StoreError(f"{path.name} has no content hash in its record (written by an older "
                          f"version); recompute it: {heal}")
     if not path.exists():

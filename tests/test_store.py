@@ -18,7 +18,7 @@ import torch
 from hudnlib.experiments import runner
 from hudnlib.experiments.paper_b_static import StaticConfig
 from hudnlib.gnn.training import load_checkpoint
-from hudnlib.storage import StoreError, file_digest
+from hudnlib.storage import StoreError, atomic_path, file_digest, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "paper_b_users_low"
@@ -192,6 +192,25 @@ def test_checkpoints_load_weights_only_and_refuse_tampering(tmp_path, monkeypatc
     with pytest.raises(StoreError, match="cannot be loaded safely"):
         load_checkpoint(crafted)
     assert not flag.exists()
+    good.with_suffix(".json").unlink()
+    with pytest.raises(StoreError, match=r"has no record: .*\.json is missing"):
+        load_checkpoint(good)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_stored_files_follow_the_umask_like_any_other_file(tmp_path, umask):
+    old = os.umask(umask)
+    try:
+        with atomic_path(tmp_path / "frame.parquet") as tmp:
+            tmp.write_bytes(b"x")
+        write_json(tmp_path / "record.json", {"a": 1})
+        (tmp_path / "plain").write_bytes(b"x")
+    finally:
+        os.umask(old)
+    expected = (tmp_path / "plain").stat().st_mode & 0o777
+    assert expected == 0o666 & ~umask
+    for name in ("frame.parquet", "record.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == expected
 
 
 @pytest.mark.parametrize("then", [["--chunk-size", "2"], ["--chunk-size", "3"], ["--recompute"]])

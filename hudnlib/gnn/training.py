@@ -241,7 +241,7 @@ def load_checkpoint(path: Path, device: torch.device | str = "cpu") -> dict:
         expected = json.loads(path.with_suffix(".json").read_text()).get("files", {}).get(path.name)
     except (OSError, json.JSONDecodeError):
         expected = None
-    verify(path, expected, heal)
+    verify(path, expected, heal, record=path.with_suffix(".json"))
     try:
         return torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:
