@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit, prange
 
 from hudnlib.fairness import _utility_vector, utility_of_log
-from hudnlib.validation import as_association, as_problem
+from hudnlib.validation import as_association, as_float_array, as_problem
 
 __all__ = [
     "Allocation",
@@ -328,10 +328,10 @@ def allocate_cell_bandwidth(
     ValueError
         If the BS has no users: there is no split to compute.
     """
-    se = np.asarray(spectral_efficiency)
-    if se.ndim == 1 and se.shape[0] == 0:
+    se = as_float_array("spectral_efficiency", spectral_efficiency, ndim=1, allow_empty=True)
+    if se.shape[0] == 0:
         raise ValueError("spectral_efficiency is empty: a BS with no users has no bandwidth split")
-    se, alpha, bandwidth = as_problem(np.reshape(se, (-1, 1)), alpha, bandwidth)
+    se, alpha, bandwidth = as_problem(se[:, None], alpha, bandwidth)
     y = np.empty(se.shape[0])
     _allocate_cell(np.log(bandwidth * se[:, 0]), alpha, y)
     return y

@@ -14,14 +14,11 @@ import numpy as np
 from numba import njit
 
 from hudnlib.radio import sinr_kernel
-from hudnlib.validation import as_association, as_float_array, as_positive_scalar
+from hudnlib.validation import as_association, as_flag, as_float_array, as_positive_scalar
 
 __all__ = [
     "effective_rates",
-    "rates_kernel",
     "total_rate",
-    "load_aware_search_kernel",
-    "power_control_kernel",
     "SUM_RATE",
     "SUM_LOG_RATE",
 ]
@@ -34,7 +31,8 @@ SUM_LOG_RATE = 1
 
 @njit(cache=True)
 def rates_kernel(gain, power_w, noise_w, association, idle_silent):
-    """Per-UE effective rates of eq. (2) (kernel of :func:`effective_rates`)."""
+    """Per-UE effective rates of eq. (2) (kernel of :func:`effective_rates`; trusts its
+    inputs: an association outside ``[0, J)`` reads outside the arrays)."""
     n_users, n_bs = gain.shape
     load = np.zeros(n_bs)
     for i in range(n_users):
@@ -84,7 +82,7 @@ def effective_rates(
     power_w = as_float_array("power_w", power_w, ndim=1, shape=(gain.shape[1],), min_value=0.0)
     noise_w = as_positive_scalar("noise_w", noise_w)
     association = as_association("association", association, *gain.shape)
-    return rates_kernel(gain, power_w, noise_w, association, bool(idle_silent))
+    return rates_kernel(gain, power_w, noise_w, association, as_flag("idle_silent", idle_silent))
 
 
 def total_rate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hudnlib.validation import as_float_array
+from hudnlib.validation import as_association, as_count, as_float_array, as_real_scalar
 
 __all__ = ["alpha_utility", "haf", "group_haf"]
 
@@ -57,11 +57,13 @@ def alpha_utility(rate: np.ndarray, alpha: np.ndarray | float) -> np.ndarray:
     Returns
     -------
     ndarray, shape (I,)
-        ``U_{alpha_i}(rate_i)``; ``-inf`` only for a zero rate with ``alpha >= 1``.
+        ``U_{alpha_i}(rate_i)``; ``-inf`` for a zero rate with ``alpha >= 1``, and where
+        the utility is below the range of a float: ``alpha > 1`` with a rate so small that
+        ``r^(1 - alpha)`` overflows (e.g. ``alpha = 100`` at ``r = 1e-5``).
     """
     rate = as_float_array("rate", rate, ndim=1, min_value=0.0, allow_empty=True)
     if np.ndim(alpha) == 0:
-        alpha = np.full(rate.shape, alpha, dtype=np.float64)
+        alpha = np.full(rate.shape, as_real_scalar("alpha", alpha))
     alpha = as_float_array(
         "alpha", alpha, ndim=1, shape=rate.shape, min_value=0.0, allow_empty=True
     )
@@ -91,9 +93,6 @@ def group_haf(rate: np.ndarray, alpha: np.ndarray, group: np.ndarray, n_groups: 
         The group sums; they add up to :func:`haf`.
     """
     values = alpha_utility(rate, alpha)
-    group = np.asarray(group)
-    if group.shape != values.shape:
-        raise ValueError(f"group must have shape {values.shape}, got {group.shape}")
-    if group.size and (group.min() < 0 or group.max() >= n_groups):
-        raise ValueError(f"group holds an index outside [0, {n_groups - 1}]")
+    n_groups = as_count("n_groups", n_groups, 1)
+    group = as_association("group", group, values.shape[0], n_groups)
     return np.bincount(group, weights=values, minlength=n_groups)

@@ -35,7 +35,7 @@ from numba import njit, prange
 
 from hudnlib.allocation import Allocation, allocate_bandwidth, chosen_log_bc, parallel_chosen_value
 from hudnlib.fairness import utility_of_log
-from hudnlib.validation import as_float_array, as_positive_scalar, as_problem
+from hudnlib.validation import as_count, as_float_array, as_positive_scalar, as_problem
 
 __all__ = ["PricingResult", "best_response", "dual_value", "price_association"]
 
@@ -422,10 +422,24 @@ def dual_value(
 
 
 def default_initial_price(se: np.ndarray, alpha: np.ndarray, bandwidth: float) -> float:
-    """Our constant initial price: geometric mean of the Max-SINR Algorithm-1 multipliers."""
+    """Our constant initial price: geometric mean of the Max-SINR Algorithm-1 multipliers.
+
+    Raises
+    ------
+    ValueError
+        The price does not fit in a float (large alphas with tiny rates: the marginal
+        utility ``r^-alpha`` overflows); the message asks for an explicit ``initial_price``.
+    """
     allocation = allocate_bandwidth(se, alpha, np.argmax(se, axis=1), bandwidth)
     occupied = np.isfinite(allocation.log_multiplier)
-    return float(np.exp(np.mean(allocation.log_multiplier[occupied])))
+    log_price = float(np.mean(allocation.log_multiplier[occupied]))
+    if not abs(log_price) < np.log(np.finfo(np.float64).max):
+        raise ValueError(
+            f"the default initial price, e^{log_price:.0f}, is outside the range of a float: at "
+            f"alphas up to {alpha.max():g} with efficiencies down to {se.min():.3g} bit/s/Hz the "
+            "marginal utilities r^-alpha overflow; pass initial_price (and expect the HAF itself "
+            "to reach -inf), or use smaller alphas")
+    return float(np.exp(log_price))
 
 
 def price_association(
@@ -461,8 +475,7 @@ def price_association(
     PricingResult
     """
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
-    if int(n_iter) != n_iter or n_iter < 1:
-        raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
+    n_iter = as_count("n_iter", n_iter, 1)
     step_scale = as_positive_scalar("step_scale", step_scale)
     if initial_price is None:
         initial_price = default_initial_price(se, alpha, bandwidth)
@@ -476,7 +489,7 @@ def price_association(
     u_full = full_band_utility(log_bc, alpha)
     step0 = step_scale * scale
     choice, haf_hist, dual_hist, gap, mu, _ = pricing_kernel(
-        log_bc, u_full, alpha, mu0, step0, MIN_PRICE_FRACTION * scale, int(n_iter)
+        log_bc, u_full, alpha, mu0, step0, MIN_PRICE_FRACTION * scale, n_iter
     )
     allocation = allocate_bandwidth(se, alpha, choice, bandwidth)
     return PricingResult(choice, allocation, haf_hist, dual_hist, gap, mu, scale, step0)

@@ -10,15 +10,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from hudnlib.validation import as_float_array, as_mask, as_positive_scalar
+from hudnlib.validation import as_float_array, as_mask, as_positive_scalar, as_real_scalar
 
 __all__ = [
     "dbm_to_w",
     "w_to_dbm",
     "noise_power_w",
     "sinr_matrix",
-    "sinr_kernel",
-    "cluster_sinr_kernel",
     "cluster_interference",
     "spectral_efficiency",
 ]
@@ -28,13 +26,38 @@ THERMAL_NOISE_DBM_PER_HZ = -174.0
 
 
 def dbm_to_w(power_dbm: np.ndarray | float) -> np.ndarray | float:
-    """Convert dBm to watts: ``10 ** ((P_dBm - 30) / 10)``."""
-    return 10.0 ** ((np.asarray(power_dbm, dtype=np.float64) - 30.0) / 10.0)
+    """Convert dBm to watts: ``10 ** ((P_dBm - 30) / 10)``.
+
+    Raises
+    ------
+    ValueError
+        ``power_dbm`` is not real or holds NaN or inf.
+
+    Examples
+    --------
+    >>> float(dbm_to_w(30.0))
+    1.0
+    """
+    power_dbm = as_float_array("power_dbm", power_dbm, ndim=np.ndim(power_dbm), allow_empty=True)
+    return 10.0 ** ((power_dbm - 30.0) / 10.0)
 
 
 def w_to_dbm(power_w: np.ndarray | float) -> np.ndarray | float:
-    """Convert watts to dBm: ``10 log10(P_W) + 30``."""
-    return 10.0 * np.log10(np.asarray(power_w, dtype=np.float64)) + 30.0
+    """Convert watts to dBm: ``10 log10(P_W) + 30``.
+
+    Raises
+    ------
+    ValueError
+        ``power_w`` is not real, not finite, or not > 0 (0 W has no level in dBm).
+
+    Examples
+    --------
+    >>> float(w_to_dbm(0.1))
+    20.0
+    """
+    power_w = as_float_array("power_w", power_w, ndim=np.ndim(power_w), strictly_positive=True,
+                             allow_empty=True)
+    return 10.0 * np.log10(power_w) + 30.0
 
 
 def noise_power_w(bandwidth_hz: float, noise_figure_db: float = 0.0) -> float:
@@ -53,6 +76,7 @@ def noise_power_w(bandwidth_hz: float, noise_figure_db: float = 0.0) -> float:
         Noise power in W.
     """
     bandwidth_hz = as_positive_scalar("bandwidth_hz", bandwidth_hz)
+    noise_figure_db = as_real_scalar("noise_figure_db", noise_figure_db)
     return float(dbm_to_w(THERMAL_NOISE_DBM_PER_HZ + 10.0 * np.log10(bandwidth_hz) + noise_figure_db))
 
 
@@ -164,6 +188,5 @@ def spectral_efficiency(sinr: np.ndarray) -> np.ndarray:
     ndarray
         Same shape as ``sinr``.
     """
-    arr = np.asarray(sinr)
-    sinr = as_float_array("sinr", sinr, ndim=arr.ndim, min_value=0.0)
+    sinr = as_float_array("sinr", sinr, ndim=np.ndim(sinr), min_value=0.0, allow_empty=True)
     return np.log1p(sinr) / np.log(2.0)

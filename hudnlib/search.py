@@ -20,7 +20,7 @@ from numba import njit
 from hudnlib.allocation import _allocate_cell, association_value
 from hudnlib.fairness import utility_of_log
 
-__all__ = ["cell_value", "two_ring_kernel", "genetic_kernel"]
+__all__ = ["cell_value"]
 
 
 @njit(cache=True)

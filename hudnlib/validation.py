@@ -20,6 +20,8 @@ __all__ = [
     "as_alpha",
     "as_generator",
     "as_count",
+    "as_flag",
+    "as_real_scalar",
     "ALPHA_MIN",
     "ALPHA_MAX",
 ]
@@ -73,10 +75,7 @@ def as_float_array(
         If the value is not numeric, has the wrong shape, is empty, contains NaN or inf, or
         violates a bound.
     """
-    try:
-        arr = np.ascontiguousarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from exc
+    arr = _real_array(name, value)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
     if shape is not None:
@@ -97,19 +96,52 @@ def as_float_array(
     return arr
 
 
-def as_positive_scalar(name: str, value: object) -> float:
-    """Return ``value`` as a finite, strictly positive float or raise ``ValueError``."""
+def _real_array(name: str, value: object) -> np.ndarray:
+    """``value`` as a float64 array (C-contiguous unless 0-D), refusing what is not a real
+    number: booleans, complex numbers, strings, ``None``."""
     try:
-        out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a real number, got {value!r}") from exc
-    if not np.isfinite(out) or out <= 0.0:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nesting
+        raise ValueError(f"{name} must be a numeric array, got {type(value).__name__}") from exc
+    if raw.dtype.kind not in "iuf":
+        what = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes"}.get(
+            raw.dtype.kind, f"dtype {raw.dtype}")
+        raise ValueError(f"{name} must hold real numbers, got {what} ({type(value).__name__})")
+    arr = raw.astype(np.float64, copy=False)
+    return np.ascontiguousarray(arr) if arr.ndim else arr
+
+
+def as_real_scalar(name: str, value: object) -> float:
+    """Return ``value`` as a finite float, refusing booleans, strings, complex numbers and
+    arrays of more than one entry."""
+    arr = _real_array(name, value)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number, got shape {arr.shape}")
+    out = float(arr)
+    if not np.isfinite(out):
+        raise ValueError(f"{name} must be finite, got {out!r}")
+    return out
+
+
+def as_positive_scalar(name: str, value: object) -> float:
+    """Return ``value`` as a finite, strictly positive float or raise ``ValueError``
+    (booleans and strings are refused, not converted)."""
+    out = as_real_scalar(name, value)
+    if out <= 0.0:
         raise ValueError(f"{name} must be finite and > 0, got {out!r}")
     return out
 
 
+def as_flag(name: str, value: object) -> bool:
+    """Require a boolean (``True``/``False`` or a NumPy bool): ``"False"`` or 0 is refused
+    rather than read by its truth value."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def as_association(name: str, value: object, n_users: int, n_bs: int) -> np.ndarray:
-    """Check a user association given as one BS index per user.
+    """Check a user association given as one BS index per user (or any index per user: a group).
 
     Parameters
     ----------
@@ -127,12 +159,16 @@ def as_association(name: str, value: object, n_users: int, n_bs: int) -> np.ndar
     arr = np.asarray(value)
     if arr.ndim != 1 or arr.shape[0] != n_users:
         raise ValueError(f"{name} must have shape ({n_users},), got {arr.shape}")
+    if arr.size and arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold integer indices, got dtype {arr.dtype}")
+    if arr.size and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must hold integer indices; it holds NaN or inf")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):
         if not np.all(np.equal(np.mod(arr, 1), 0)):
-            raise ValueError(f"{name} must hold integer BS indices")
+            raise ValueError(f"{name} must hold integer indices")
     arr = np.ascontiguousarray(arr, dtype=np.int64)
     if arr.size and (arr.min() < 0 or arr.max() >= n_bs):
-        raise ValueError(f"{name} holds a BS index outside [0, {n_bs - 1}]")
+        raise ValueError(f"{name} holds an index outside [0, {n_bs - 1}]")
     return arr
 
 

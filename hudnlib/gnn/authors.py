@@ -36,6 +36,7 @@ from torch import nn
 
 from hudnlib.gnn.graph import DenseBatch
 from hudnlib.gnn.sampling import sampled_weights
+from hudnlib.validation import as_flag, as_positive_scalar
 
 __all__ = ["AuthorsHGSAGE", "standardised_gain", "sample_neighbours", "neighbourhoods", "torch_seeded_generator",
            "projection_params",
@@ -147,8 +148,8 @@ class AuthorsHGSAGE(nn.Module):
         for name, value in (("n_ue", n_ue), ("n_bs", n_bs), ("hidden", hidden), ("samples", samples)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {temperature}")
+        temperature = as_positive_scalar("temperature", temperature)
+        mask_to_edges = as_flag("mask_to_edges", mask_to_edges)
         self.n_ue, self.n_bs, self.mask_to_edges, self.temperature = n_ue, n_bs, mask_to_edges, temperature
         self.samples = samples
         two = 2 * hidden

@@ -101,7 +101,18 @@ class DenseBatch:
 
 
 def dense_batch(graphs: list[HeteroData]) -> DenseBatch:
-    """Stack events of equal size into dense tensors."""
+    """Stack events of equal size into dense tensors.
+
+    Raises
+    ------
+    ValueError
+        ``graphs`` is empty, or its events differ in size.
+    """
+    if len(graphs) == 0:
+        raise ValueError("graphs is empty: a batch needs at least one event")
+    sizes = {tuple(g["ue"].gain.shape) for g in graphs}
+    if len(sizes) > 1:
+        raise ValueError(f"graphs must hold events of equal size (UEs, BSs), got {sorted(sizes)}")
     adj, edge = [], []
     for g in graphs:
         n_ue, n_bs = g["ue"].gain.shape

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from hudnlib.gnn.graph import DenseBatch
+from hudnlib.validation import as_count, as_positive_scalar
 
 __all__ = ["HGSAGE", "HGSAGELayer"]
 
@@ -79,10 +80,12 @@ class HGSAGE(nn.Module):
     def __init__(self, ue_features: int = 3, bs_features: int = 4, hidden: int = 128,
                  layers: int = 2, temperature: float = 0.5):
         super().__init__()
+        for name, value in (("ue_features", ue_features), ("bs_features", bs_features),
+                            ("hidden", hidden), ("layers", layers)):
+            as_count(name, value, 2 if name == "hidden" else 1)
         if hidden % 2:
             raise ValueError(f"hidden must be even (two halves), got {hidden}")
-        if not temperature > 0:
-            raise ValueError(f"temperature must be > 0, got {temperature}")
+        temperature = as_positive_scalar("temperature", temperature)
         sizes = [(ue_features, bs_features)] + [(hidden, hidden)] * (layers - 1)
         self.layers = nn.ModuleList(HGSAGELayer(u, b, hidden // 2) for u, b in sizes)
         self.power_head = nn.Linear(hidden, 1)

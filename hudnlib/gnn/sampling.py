@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from numba import njit, prange
 
-__all__ = ["sampled_weights_kernel", "sampled_weights"]
+__all__ = ["sampled_weights"]
 
 
 @njit(cache=True, parallel=True)
