@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from hudnlib.validation import as_float_array
+from hudnlib.validation import as_flag, as_float_array
 
-__all__ = ["segment_hits_box", "line_of_sight"]
+__all__ = ["segment_hits_box", "ray_hits_box", "line_of_sight"]
+
+RAY_LENGTH_M = 10_000.0
+"""Reach of the authors' ray test: a half-line from the BS through the UE, cut at 10 km."""
+
+PARALLEL_TOLERANCE = 1e-6
+"""A unit direction component below this counts as parallel to that axis (authors' rule)."""
 
 
 @njit(cache=True, inline="always")
@@ -31,6 +37,37 @@ def segment_hits_box(p, q, lo, hi):
     return True
 
 
+@njit(cache=True, inline="always")
+def ray_hits_box(p, q, lo, hi):
+    """Whether the ray from ``p`` through ``q`` meets the closed box ``[lo, hi]`` within
+    :data:`RAY_LENGTH_M`: the slab test as the authors' code of paper A runs it, on the unit
+    direction, with a direction component below :data:`PARALLEL_TOLERANCE` taken as
+    parallel. In exact arithmetic it agrees with :func:`segment_hits_box` for a UE on the
+    ground; in floating point the two round differently where the line only touches a
+    building's edge (a zero-length crossing), and this one is the authors' rounding."""
+    dx, dy, dz = q[0] - p[0], q[1] - p[1], q[2] - p[2]
+    norm = np.sqrt(dx ** 2 + dy ** 2 + dz ** 2)
+    direction = (dx / norm, dy / norm, dz / norm)
+    t_min, t_max = 0.0, RAY_LENGTH_M
+    for k in range(3):
+        if abs(direction[k]) < PARALLEL_TOLERANCE:
+            if p[k] < lo[k] or p[k] > hi[k]:
+                return False
+        else:
+            inverse = 1.0 / direction[k]
+            a = (lo[k] - p[k]) * inverse
+            b = (hi[k] - p[k]) * inverse
+            if a > b:
+                a, b = b, a
+            if a > t_min:
+                t_min = a
+            if b < t_max:
+                t_max = b
+            if t_min > t_max:
+                return False
+    return True
+
+
 @njit(cache=True, parallel=True)
 def _los_kernel(bs_xyz, ue_xyz, box_lo, box_hi, bs_box, ue_box, first_hit):
     n_bs, n_ue, n_box = bs_xyz.shape[0], ue_xyz.shape[0], box_lo.shape[0]
@@ -41,7 +78,11 @@ def _los_kernel(bs_xyz, ue_xyz, box_lo, box_hi, bs_box, ue_box, first_hit):
                 own = b == bs_box[j] or b == ue_box[i]
                 if own and not first_hit:
                     continue
-                if segment_hits_box(bs_xyz[j], ue_xyz[i], box_lo[b], box_hi[b]):
+                if first_hit:
+                    hit = ray_hits_box(bs_xyz[j], ue_xyz[i], box_lo[b], box_hi[b])
+                else:
+                    hit = segment_hits_box(bs_xyz[j], ue_xyz[i], box_lo[b], box_hi[b])
+                if hit:
                     # first_hit: the test ends at the first building met in list order,
                     # which decides LoS only if it is not the node's own building.
                     los[j, i] = own
@@ -59,9 +100,12 @@ def line_of_sight(
     ``channel``/``inline``): the buildings are tested in list order and the test stops at
     the first one the line meets; the pair is LoS when that building is the BS's (or UE's)
     own. A rooftop BS whose own building comes first in the list is then LoS to every UE,
-    even behind another building. (Their code follows the half-line from the BS through
-    the UE; with the UE on the ground and every building standing on it, the part beyond
-    the UE lies below ground and meets no building, so the segment gives the same answer.)
+    even behind another building. Their code follows the half-line from the BS through
+    the UE (:func:`ray_hits_box`); with the UE on the ground and every building standing
+    on it, the part beyond the UE lies below ground and meets no building, so in exact
+    arithmetic the segment gives the same answer. In floating point the two differ where a
+    line only touches a building's edge; ``first_hit`` uses the ray and its rounding, so
+    the LoS states are the authors' own.
 
     Parameters
     ----------
@@ -75,7 +119,8 @@ def line_of_sight(
         Building that each BS stands on / each UE stands in (-1: none); that building is
         ignored for that node's links (a rooftop BS's segment starts on its own roof).
     first_hit : bool
-        Use the authors' first-building-in-list rule instead of the exact test.
+        Use the authors' rule (first building in list order, their ray test) instead of
+        the exact segment test.
 
     Returns
     -------
@@ -87,12 +132,14 @@ def line_of_sight(
     box_hi = as_float_array("box_hi", box_hi, ndim=2, shape=box_lo.shape, allow_empty=True)
     if np.any(box_hi < box_lo):
         raise ValueError("box_hi must be >= box_lo in every coordinate")
-    bs_box = np.full(len(bs_xyz), -1, np.int64) if bs_box is None else np.asarray(bs_box, np.int64)
-    ue_box = np.full(len(ue_xyz), -1, np.int64) if ue_box is None else np.asarray(ue_box, np.int64)
-    if bs_box.shape != (len(bs_xyz),) or ue_box.shape != (len(ue_xyz),):
-        raise ValueError("bs_box and ue_box must hold one building index per BS / UE")
-    for name, index in (("bs_box", bs_box), ("ue_box", ue_box)):
+    boxes = {}
+    for name, index, nodes in (("bs_box", bs_box, bs_xyz), ("ue_box", ue_box, ue_xyz)):
+        index = np.full(len(nodes), -1) if index is None else np.asarray(index)
+        if index.shape != (len(nodes),) or (index.size and index.dtype.kind not in "iu"):
+            raise ValueError(f"{name} must hold one integer building index per node "
+                             f"({len(nodes)}), got {index.dtype} of shape {index.shape}")
         if index.size and (index.min() < -1 or index.max() >= len(box_lo)):
             raise ValueError(f"{name} must hold building indices in [-1, {len(box_lo) - 1}]")
-    return _los_kernel(bs_xyz, ue_xyz, box_lo.reshape(-1, 3), box_hi.reshape(-1, 3), bs_box, ue_box,
-                       bool(first_hit))
+        boxes[name] = index.astype(np.int64)
+    return _los_kernel(bs_xyz, ue_xyz, box_lo.reshape(-1, 3), box_hi.reshape(-1, 3), boxes["bs_box"],
+                       boxes["ue_box"], as_flag("first_hit", first_hit))

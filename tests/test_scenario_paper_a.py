@@ -3,7 +3,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hudnlib.geometry import line_of_sight, segment_hits_box
+from hudnlib.geometry import line_of_sight, ray_hits_box, segment_hits_box
 from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map, draw_event, loss_at, path_loss_db
 
 
@@ -135,6 +135,43 @@ def test_first_hit_rule_only_turns_exact_nlos_into_los():
                             np.random.default_rng(3))
     np.testing.assert_array_equal(exact.bs_xyz, first.bs_xyz)
     assert np.all(first.los | ~exact.los)  # every exact-LoS pair stays LoS
+
+
+def _slab_interval(p, q, lo, hi):
+    """Plain-Python slab test on the segment p -> q: the overlap [t0, t1] (None: no overlap)."""
+    t0, t1 = 0.0, 1.0
+    for k in range(3):
+        d = q[k] - p[k]
+        if d == 0.0:
+            if not lo[k] <= p[k] <= hi[k]:
+                return None
+        else:
+            a, b = sorted(((lo[k] - p[k]) / d, (hi[k] - p[k]) / d))
+            t0, t1 = max(t0, a), min(t1, b)
+            if t0 > t1:
+                return None
+    return t0, t1
+
+
+def test_the_authors_ray_test_differs_from_the_segment_only_on_zero_length_touches():
+    rng = np.random.default_rng(0)
+    touches = differs = 0
+    for lattice in (False, True):  # random positions, then the map's 10 m lattice
+        for _ in range(3000):
+            draw = (lambda n: rng.integers(0, 11, n) * 10.0) if lattice else (lambda n: rng.uniform(0, 100, n))
+            bs = np.r_[draw(2), rng.choice([8.0, 30.0])]
+            ue = np.r_[draw(2), 0.0]
+            corner = draw(2)
+            lo, hi = np.r_[corner, 0.0], np.r_[corner + 10.0, 30.0]
+            segment, ray = segment_hits_box(bs, ue, lo, hi), ray_hits_box(bs, ue, lo, hi)
+            interval = _slab_interval(bs, ue, lo, hi)
+            assert segment == (interval is not None)
+            if interval is not None and interval[0] == interval[1]:
+                touches += 1
+            if segment != ray:
+                differs += 1
+                assert lattice and segment and interval[1] - interval[0] < 1e-9  # a touch the ray rounds away
+    assert touches > differs > 0
 
 
 def test_authors_heights_are_the_random_sites_shifted_by_five():
