@@ -18,7 +18,7 @@ __all__ = [
     "brute_force_association",
     "authors_sinr_np",
     "dual_log_association_np",
-    "first_pass_association_np",
+    "authors_association_np",
     "interference_weighted_power_np",
 ]
 
@@ -151,12 +151,37 @@ def dual_log_association_np(c: np.ndarray, n_iter: int, step: float) -> np.ndarr
     return assoc
 
 
-def first_pass_association_np(value: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """First pass of ``maxEffectiveRate_*`` from the 0/1 matrix ``prior`` (I, J)."""
-    x, v = prior.T, value.T  # (J, I)
-    y = x.sum(axis=1, keepdims=True)
-    mu, beta = x / (1 + y), v / (1 + y)
-    return np.argmax(beta - np.sum(mu * beta, axis=1, keepdims=True), axis=0)
+def authors_association_np(value: np.ndarray, prior: np.ndarray, n_pass: int) -> tuple[np.ndarray, int]:
+    """``maxEffectiveRate_*``'s association loop from the 0/1 matrix ``prior`` (I, J), in
+    the routine's own (J, I) layout, entry by entry where it works entry by entry: the
+    association of the last pass and the number of passes."""
+    v = value.T
+    x = prior.T.copy()
+    y = x.sum(axis=1)
+    mu = np.array([[x[n, k] / (1 + y[n]) for k in range(x.shape[1])] for n in range(x.shape[0])])
+    beta = np.array([[v[n, k] / (1 + y[n]) for k in range(x.shape[1])] for n in range(x.shape[0])])
+    for done in range(1, n_pass + 1):
+        utility = beta - np.array([sum(mu[n, k] * beta[n, k] for k in range(x.shape[1]))
+                                   for n in range(x.shape[0])])[:, None]
+        x = np.zeros_like(x)
+        x[np.argmax(utility, axis=0), np.arange(x.shape[1])] = 1.0
+        y = x.sum(axis=1)
+        sx1 = x - mu * (1 + y)[:, None]
+        sx2 = v - beta * (1 + y)[:, None]
+        if sx1.all() == 0 and sx2.all() == 0:  # the routine's own test: one zero in each
+            break
+        phi1, varphi1 = -sx1, -sx2
+        before = np.sum(phi1 ** 2) + np.sum(varphi1 ** 2)
+        for t in range(50):  # mu and beta move at every trial step (the routine's alias)
+            mu = mu - 0.5 ** t * phi1 / (1 + y)[:, None]
+            beta = beta - 0.5 ** t * varphi1 / (1 + y)[:, None]
+            after = np.sum((mu * (1 + y)[:, None] - x) ** 2) + np.sum((beta * (1 + y)[:, None] - v) ** 2)
+            if after <= (1 - 1e-3 * 0.5 ** t) ** 2 * before:
+                break
+        mu = mu - 0.5 ** t * phi1 / (1 + y)[:, None]
+        beta = beta - 0.5 ** t * varphi1 / (1 + y)[:, None]
+        mu = mu / np.sum(mu)
+    return np.argmax(x, axis=0), done
 
 
 def interference_weighted_power_np(

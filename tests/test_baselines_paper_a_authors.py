@@ -8,17 +8,17 @@ from hudnlib.baselines.paper_a_authors import (
     AUTHORS_METHODS,
     POWER_NOISE,
     RATE_NOISE,
+    _authors_association,
     _dual_log_association,
-    _first_pass_association,
     _interference_weighted_power,
     _sinr_plus,
 )
 from hudnlib.effective_rate import effective_rates
 from hudnlib.radio import dbm_to_w
 from hudnlib.reference import (
+    authors_association_np,
     authors_sinr_np,
     dual_log_association_np,
-    first_pass_association_np,
     interference_weighted_power_np,
 )
 
@@ -44,8 +44,10 @@ def test_kernels_match_numpy_twins(seed):
     prior = np.zeros_like(gain)
     prior[np.arange(40), rng.integers(0, 15, 40)] = 1.0
     prior[:, -1] = 1.0
-    assoc, stop = _first_pass_association(sinr, prior)
-    np.testing.assert_array_equal(assoc, first_pass_association_np(sinr, prior))
+    assoc, stop, passes = _authors_association(sinr, prior, 50)
+    twin, twin_passes = authors_association_np(sinr, prior, 50)
+    np.testing.assert_array_equal(assoc, twin)
+    assert passes == twin_passes
     weight = np.zeros_like(gain)
     weight[np.arange(40), assoc] = 1.0
     np.testing.assert_allclose(_interference_weighted_power(gain, weight, np.log(2), p, p, POWER_NOISE, 15),
@@ -72,6 +74,26 @@ def test_uamwser_as_run_stops_at_its_first_pass_and_is_max_sinr(seed):
     best = np.argmax(gain * p_max, axis=1)  # max SINR = max received power
     keep = best != gain.shape[1] - 1  # the first pass penalises only the last BS
     np.testing.assert_array_equal(sol.association[keep], best[keep])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_association_loop_runs_on_where_its_stop_test_fails(seed):
+    # Two BSs, every UE starting on the last: the first pass moves every UE to BS 0, so no
+    # entry of sx1 is zero and the routine goes on; the kernel follows it pass by pass.
+    # (Here the routine never stops and its multipliers grow until, near pass 100, the
+    # association is decided by rounding: the twin is compared over the first 30 passes.)
+    rng = np.random.default_rng(seed)
+    value = rng.uniform(1.0, 8.0, (6, 2))
+    prior = np.zeros_like(value)
+    prior[:, -1] = 1.0
+    for n_pass in range(1, 31):
+        assoc, stop, passes = _authors_association(value, prior, n_pass)
+        twin, twin_passes = authors_association_np(value, prior, n_pass)
+        assert not stop and passes == twin_passes == n_pass
+        np.testing.assert_array_equal(assoc, twin)
+    gain = 10.0 ** rng.uniform(-10, -8, (6, 2))
+    sol = AUTHORS_METHODS["UAMWSER"](gain, dbm_to_w(np.array([20.0, 20.0])), NOISE)
+    assert sol.diagnostics["passes"] > 1 and not sol.diagnostics["first_pass_stop"]
 
 
 def test_msuapc_as_run_maximises_ln_sinr_not_ln_rate():

@@ -88,45 +88,68 @@ def _dual_log_association(c, n_iter, step):
     return assoc
 
 
-@njit(cache=True)
-def _first_pass_association(value, prior):
-    """``maxEffectiveRate_*``'s association after its first (and, as run, only) pass.
+LINE_SEARCH_STEPS = 50
+"""Backtracking steps of the routine's dual update (step ``0.5^t``, ``t < 50``)."""
 
-    ``prior`` (I, J) holds the 0/1 matrix the routine starts from; with y_j its row sums,
-    mu = prior / (1 + y) and beta = value / (1 + y), each UE takes
-    argmax_j (beta_ij - sum_k mu_kj beta_kj). Returns the association and whether the
-    routine's stop test (``sx1.all() == 0 and sx2.all() == 0``) holds after this pass.
+
+@njit(cache=True)
+def _authors_association(value, prior, n_pass):
+    """``maxEffectiveRate_*``'s association loop: up to ``n_pass`` passes from ``prior``.
+
+    ``prior`` (I, J) holds the 0/1 matrix the routine starts from; with y_j its column
+    sums, mu = prior / (1 + y) and beta = value / (1 + y). A pass gives each UE
+    argmax_j (beta_ij - sum_k mu_kj beta_kj) and recounts y; the routine stops when its
+    test ``sx1.all() == 0 and sx2.all() == 0`` holds (one entry of sx1 = x - mu (1 + y)
+    and one of sx2 = value - beta (1 + y) is zero), else it moves mu and beta by a
+    backtracking step along their residuals (the step first accepted is applied once more,
+    as the routine does through an alias) and renormalises mu to sum 1.
+
+    Returns the association of the last pass, whether the stop test ended the loop, and
+    the number of passes run. As run on the authors' events the test holds after the first
+    pass (it did on every event checked); the later passes are the fallback that keeps the
+    routine's result correct where it does not.
     """
     n_ue, n_bs = value.shape
-    y0 = np.zeros(n_bs)
-    for i in range(n_ue):
-        for j in range(n_bs):
-            y0[j] += prior[i, j]
-    penalty = np.zeros(n_bs)
-    for i in range(n_ue):
-        for j in range(n_bs):
-            penalty[j] += prior[i, j] / (1.0 + y0[j]) * value[i, j] / (1.0 + y0[j])
+    y = prior.sum(axis=0)
+    mu = prior / (1.0 + y)
+    beta = value / (1.0 + y)
     assoc = np.zeros(n_ue, np.int64)
-    y = np.zeros(n_bs)
-    for i in range(n_ue):
-        best, arg = -np.inf, 0
+    stopped = False
+    passes = 0
+    while passes < n_pass:
+        passes += 1
+        penalty = np.zeros(n_bs)
         for j in range(n_bs):
-            u = value[i, j] / (1.0 + y0[j]) - penalty[j]
-            if best < u:
-                best, arg = u, j
-        assoc[i] = arg
-        y[arg] += 1.0
-    # sx1 = x - mu (1 + y) has a zero entry, and so has sx2 = value - beta (1 + y)
-    zero1 = False
-    zero2 = False
-    for j in range(n_bs):
+            for i in range(n_ue):
+                penalty[j] += mu[i, j] * beta[i, j]
+        x = np.zeros((n_ue, n_bs))
         for i in range(n_ue):
-            x = 1.0 if assoc[i] == j else 0.0
-            if x - prior[i, j] / (1.0 + y0[j]) * (1.0 + y[j]) == 0.0:
-                zero1 = True
-            if value[i, j] - value[i, j] / (1.0 + y0[j]) * (1.0 + y[j]) == 0.0:
-                zero2 = True
-    return assoc, zero1 and zero2
+            best, arg = -np.inf, 0
+            for j in range(n_bs):
+                u = beta[i, j] - penalty[j]
+                if best < u:
+                    best, arg = u, j
+            assoc[i] = arg
+            x[i, arg] = 1.0
+        y = x.sum(axis=0)
+        phi = mu * (1.0 + y) - x
+        varphi = beta * (1.0 + y) - value
+        if np.any(phi == 0.0) and np.any(varphi == 0.0):  # -sx1 and -sx2 hold a zero
+            stopped = True
+            break
+        base = np.sum(phi ** 2) + np.sum(varphi ** 2)
+        step = 1.0
+        for t in range(LINE_SEARCH_STEPS):
+            step = 0.5 ** t
+            mu = mu - step * phi / (1.0 + y)
+            beta = beta - step * varphi / (1.0 + y)
+            residual = np.sum((mu * (1.0 + y) - x) ** 2) + np.sum((beta * (1.0 + y) - value) ** 2)
+            if residual <= (1.0 - 1e-3 * step) ** 2 * base:
+                break
+        mu = mu - step * phi / (1.0 + y)
+        beta = beta - step * varphi / (1.0 + y)
+        mu = mu / np.sum(mu)
+    return assoc, stopped, passes
 
 
 @njit(cache=True)
@@ -219,14 +242,17 @@ def uamwser_authors(gain, p_max_w, noise_w, detectable=None, rng=None) -> PowerS
     Its initial loop sets ``id = n`` outside the ``if``, so every UE starts on the last BS;
     its stop test ``sx1.all() == 0 and sx2.all() == 0`` is true as soon as one entry of each
     is zero, which holds after the first pass whenever some BS other than the last is idle
-    before and after it; the association is that first pass (diagnostic ``first_pass_stop``).
+    before and after it; the association is then that first pass (diagnostic
+    ``first_pass_stop``). Where the test fails, the routine's later passes run (up to its
+    150; diagnostic ``passes``).
     """
     gain, p_max_w, noise_w, _ = check_event(gain, p_max_w, noise_w, detectable)
     _, rate = _sinr_plus(gain, p_max_w / _unit(p_max_w), RATE_NOISE)
     prior = np.zeros_like(gain)
     prior[:, -1] = 1.0
-    assoc, stop = _first_pass_association(rate, prior)
-    return _solution(gain, p_max_w, noise_w, assoc, first_pass_stop=bool(stop))
+    assoc, stop, passes = _authors_association(rate, prior, 150)
+    return _solution(gain, p_max_w, noise_w, assoc, first_pass_stop=bool(stop and passes == 1),
+                     passes=int(passes))
 
 
 def juapcmwser_authors(gain, p_max_w, noise_w, detectable=None, rng=None) -> PowerSolution:
@@ -234,7 +260,8 @@ def juapcmwser_authors(gain, p_max_w, noise_w, detectable=None, rng=None) -> Pow
     association of UAMWSER run on SINR, not on rate, starting from the previous round's
     association plus every UE on the last BS; 50 power updates with weights z = x / K).
 
-    The power update ``p_m = min(sum_k z_km / S1, p_max)`` gives 0 only to idle BSs.
+    The power update ``p_m = min(sum_k z_km / S1, p_max)`` gives 0 only to idle BSs. Where
+    the association's stop test fails after a first pass, its later passes run (up to 50).
     """
     gain, p_max_w, noise_w, _ = check_event(gain, p_max_w, noise_w, detectable)
     unit = _unit(p_max_w)
@@ -246,8 +273,8 @@ def juapcmwser_authors(gain, p_max_w, noise_w, detectable=None, rng=None) -> Pow
     rows = np.arange(gain.shape[0])
     for _ in range(30):
         prior[:, -1] = 1.0
-        assoc, stop = _first_pass_association(sinr, prior)
-        stops += stop
+        assoc, stop, passes = _authors_association(sinr, prior, 50)
+        stops += stop and passes == 1
         load = np.bincount(assoc, minlength=gain.shape[1]).astype(float)
         weight = np.zeros_like(gain)
         weight[rows, assoc] = 1.0 / load[assoc]
