@@ -1,10 +1,9 @@
 """Every experiment this installation can run, found without failing on a missing optional part.
 
-Two lists of modules register experiments when imported: the registry's
-(:data:`hudnlib.experiments.registry.EXPERIMENT_MODULES`) and :data:`CATALOGUE_MODULES`, the
-experiments added since. (Every experiment module imports the registry, so an edit of its
-list changes the code hash of every stored result, the GPU-computed HGSAGE results among
-them; fold this list into the registry's the next time every result is recomputed.)
+:data:`EXPERIMENT_MODULES` lists the modules that register experiments when imported. The
+list lives here, not in :mod:`hudnlib.experiments.registry` (which every experiment module
+imports): no experiment module imports this one, so adding an experiment leaves every stored
+result's code hash as it is.
 
 Optional extras (``gnn``: torch, PyG; ``channels``: Sionna; ``sweeps``: Dask) may be absent.
 A module that cannot be imported for that reason is set aside in :data:`UNAVAILABLE`, so that
@@ -18,18 +17,27 @@ from __future__ import annotations
 import importlib
 
 from hudnlib.experiments import registry
-from hudnlib.experiments.registry import EXPERIMENT_MODULES, Experiment
+from hudnlib.experiments.registry import Experiment
 
-__all__ = ["CATALOGUE_MODULES", "OPTIONAL_PACKAGES", "UNAVAILABLE", "available_experiments", "find_experiment"]
+__all__ = ["EXPERIMENT_MODULES", "OPTIONAL_PACKAGES", "UNAVAILABLE", "available_experiments", "find_experiment"]
 
-CATALOGUE_MODULES = (
+EXPERIMENT_MODULES = (
+    "hudnlib.experiments.paper_a_baselines",
+    "hudnlib.experiments.paper_a_gnn",
+    "hudnlib.experiments.paper_a_hgsage_authors",
+    "hudnlib.experiments.paper_b_convergence",
+    "hudnlib.experiments.paper_b_static",
+    "hudnlib.experiments.paper_b_time_varying",
+    "hudnlib.experiments.paper_b_readings",
+    "hudnlib.experiments.paper_b_selected",
+    "hudnlib.experiments.paper_b_scaling",
+    "hudnlib.experiments.paper_b_alpha_family",
     "hudnlib.experiments.beyond.paper_b_on_a",
     "hudnlib.experiments.beyond.paper_a_on_b",
     "hudnlib.experiments.beyond.exact_referee",
     "hudnlib.experiments.beyond.hgsage_small",
-    "hudnlib.experiments.paper_b_alpha_family",
 )
-"""Modules that register the experiments added since the registry's list."""
+"""Modules whose import registers their experiments (paper A, paper B, beyond the papers)."""
 
 OPTIONAL_PACKAGES = {"torch": "gnn", "torch_geometric": "gnn", "sionna": "channels", "dask": "sweeps",
                      "distributed": "sweeps"}
@@ -52,10 +60,8 @@ def _import(module: str) -> None:
 def available_experiments() -> dict[str, Experiment]:
     """Every experiment whose module imports on this installation, by name; the modules set
     aside for a missing optional package are in :data:`UNAVAILABLE`."""
-    for module in (*EXPERIMENT_MODULES, *CATALOGUE_MODULES):
+    for module in EXPERIMENT_MODULES:
         _import(module)
-    # the registry's own lookups import every module of its list and fail on the first missing
-    # package; its table holds what did register
     return dict(registry._REGISTRY)
 
 
@@ -81,5 +87,5 @@ def find_experiment(name: str) -> Experiment:
     raise ValueError(message)
 
 
-for _module in CATALOGUE_MODULES:  # register them on import, as the runner and the workers expect
+for _module in EXPERIMENT_MODULES:  # register them on import, as the runner and the workers expect
     _import(_module)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from hudnlib.baselines.paper_b import METHODS
 from hudnlib.experiments.paper_b_readings import ALPHA_READINGS
-from hudnlib.experiments.paper_b_static import DROP_USERS, prepare_channels
+from hudnlib.experiments.paper_b_static import DROP_USERS, check_drop_sizes, prepare_channels
 from hudnlib.experiments.paper_b_targets import TABLES
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.fairness import group_haf
@@ -82,10 +82,7 @@ class FamilyConfig:
     n_iter: int = 300
 
     def __post_init__(self) -> None:
-        if self.samples < 1:
-            raise ValueError(f"samples must be >= 1, got {self.samples}")
-        if not 1 <= self.n_users <= DROP_USERS:
-            raise ValueError(f"n_users must lie in [1, {DROP_USERS}], got {self.n_users}")
+        check_drop_sizes(self.samples, self.n_users)
 
 
 def run_family_samples(config: FamilyConfig, indices: np.ndarray, inputs: dict) -> pd.DataFrame:

@@ -30,6 +30,7 @@ from hudnlib.scenarios.paper_b import (
 
 __all__ = [
     "StaticConfig",
+    "check_drop_sizes",
     "group_metrics",
     "haf_table",
     "metric_table",
@@ -46,6 +47,22 @@ DROP_USERS = 60
 
 FIG_METHODS = ("Ours", "Max-SINR", "PF", "AF-High", "Min-Latency")
 """Methods the paper draws in Figs 4 and 6 (Random, AF-Low, 2RS and GA are left out)."""
+
+
+def check_drop_sizes(samples: int, n_users: int | tuple[int, ...]) -> None:
+    """The checks every config on paper B's drops shares: ``samples >= 1`` and each user
+    count within a drop's :data:`DROP_USERS` users.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument and its value.
+    """
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    counts = n_users if isinstance(n_users, tuple) else (n_users,)
+    if not all(1 <= n <= DROP_USERS for n in counts):
+        raise ValueError(f"n_users must lie in [1, {DROP_USERS}], got {n_users}")
 
 
 @dataclass(frozen=True)
@@ -108,12 +125,9 @@ class StaticConfig:
             raise ValueError(f"network must be one of {list(NETWORKS)}, got {self.network!r}")
         if self.homogeneous_split not in ("assumed", "real"):
             raise ValueError(f"homogeneous_split must be 'assumed' or 'real', got {self.homogeneous_split!r}")
-        if self.samples < 1:
-            raise ValueError(f"samples must be >= 1, got {self.samples}")
         if self.fairness not in RATIOS:
             raise ValueError(f"fairness must be one of {sorted(RATIOS)}, got {self.fairness!r}")
-        if not all(1 <= n <= DROP_USERS for n in self.n_users):
-            raise ValueError(f"n_users must lie in [1, {DROP_USERS}], got {self.n_users}")
+        check_drop_sizes(self.samples, self.n_users)
         unknown = set(self.methods) - set(METHODS)
         if unknown:
             raise ValueError(f"unknown methods {sorted(unknown)}; known: {list(METHODS)}")

@@ -1,8 +1,13 @@
-"""Registry of experiments: one per table or figure group of the two papers."""
+"""Registry of experiments: one per table or figure group of the two papers.
+
+Each experiment module calls :func:`register` when imported. Which modules there are is
+:mod:`hudnlib.experiments.catalogue`'s business, not this module's: every experiment module
+imports this one, so a list kept here would put every experiment in every stored result's
+code hash, and adding an experiment would make every stored result look stale.
+"""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any
@@ -10,24 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Experiment", "register", "get_experiment", "experiments", "config_dict"]
+__all__ = ["Experiment", "register", "config_dict"]
 
 _REGISTRY: dict[str, Experiment] = {}
-
-# Modules whose import registers their experiments.
-EXPERIMENT_MODULES = (
-    "hudnlib.experiments.paper_b_convergence",
-    "hudnlib.experiments.paper_b_static",
-    "hudnlib.experiments.paper_b_time_varying",
-    "hudnlib.experiments.paper_b_readings",
-    "hudnlib.experiments.paper_b_selected",
-    "hudnlib.experiments.paper_a_baselines",
-    "hudnlib.experiments.paper_a_gnn",
-    "hudnlib.experiments.paper_a_hgsage_authors",
-    "hudnlib.experiments.paper_b_scaling",
-    "hudnlib.experiments.paper_a_hgsage_authors",
-)
-
 
 @dataclass(frozen=True)
 class Experiment:
@@ -70,25 +60,6 @@ def register(experiment: Experiment) -> Experiment:
             raise ValueError(f"experiment {experiment.name!r} lacks the {scale!r} scale")
     _REGISTRY[experiment.name] = experiment
     return experiment
-
-
-def _load_all() -> None:
-    for module in EXPERIMENT_MODULES:
-        importlib.import_module(module)
-
-
-def experiments() -> dict[str, Experiment]:
-    """All registered experiments, by name."""
-    _load_all()
-    return dict(_REGISTRY)
-
-
-def get_experiment(name: str) -> Experiment:
-    """The experiment called ``name``; ``ValueError`` listing the known names otherwise."""
-    _load_all()
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown experiment {name!r}; known: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[name]
 
 
 def config_dict(config: Any) -> dict:

@@ -34,7 +34,7 @@ from hudnlib.experiments.paper_b_scaling import slope_table
 from hudnlib.experiments.paper_b_static import complexity_table
 from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
 from hudnlib.experiments.paper_b_statistics import table_statistics
-from hudnlib.experiments.registry import get_experiment
+from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.status_rules import STATUSES, comparison_status, number_status
 from hudnlib.provenance import DATA_DIR
@@ -56,7 +56,7 @@ SELECTED_READING = {"A": "authors", "B": "selected"}
 
 def _stored(name: str, scale: str):
     frame, _ = load(name, scale)
-    return frame, get_experiment(name).scales[scale]
+    return frame, find_experiment(name).scales[scale]
 
 
 def _row(paper, item, reading, paper_value, ours, low, high, status, criterion, chapter, section=None):

@@ -24,7 +24,9 @@ from hudnlib.baselines.paper_a import METHODS as PAPER_A_METHODS
 from hudnlib.experiments.beyond.metrics import decision_scores
 from hudnlib.experiments.paper_b_readings import reading_config
 from hudnlib.experiments.paper_b_selected import SELECTED
-from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, StaticConfig, prepare_channels, solve_drop
+from hudnlib.experiments.paper_b_static import (
+    DROP_USERS, RATIOS, StaticConfig, check_drop_sizes, prepare_channels, solve_drop,
+)
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.radio import dbm_to_w, noise_power_w, sinr_kernel
 from hudnlib.scenarios.paper_b import HetNetConfig, draw_alphas, spectral_efficiency_of
@@ -60,10 +62,7 @@ class PaperAOnBConfig:
     ga_generations: int = 300
 
     def __post_init__(self) -> None:
-        if self.samples < 1:
-            raise ValueError(f"samples must be >= 1, got {self.samples}")
-        if not 1 <= self.n_users <= DROP_USERS:
-            raise ValueError(f"n_users must lie in [1, {DROP_USERS}], got {self.n_users}")
+        check_drop_sizes(self.samples, self.n_users)
 
 
 def paper_b_static_config(config: PaperAOnBConfig, fairness: str) -> StaticConfig:
