@@ -8,7 +8,7 @@ from scipy import stats
 
 from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
 from hudnlib.experiments.paper_b_statistics import table_statistics
-from hudnlib.experiments.registry import get_experiment
+from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.scorecard import ANSWERS, SECTIONS, STATUSES, comparison_status, number_status, scorecard
 from hudnlib.experiments.statistics import bootstrap_ci, mean_ci
@@ -95,7 +95,7 @@ def test_paper_b_tables_chapter_applies_the_written_rules():
     for fairness in ("low", "high"):
         name = SELECTED_NAMES[f"static_{fairness}"]
         frame, _ = load(name, "full")
-        table = table_statistics(frame, get_experiment(name).scales["full"])
+        table = table_statistics(frame, find_experiment(name).scales["full"])
         seen |= set(table["verdict"])
         reproduced = table[table["verdict"] == "reproduced"]
         within = (reproduced["mean"] - reproduced["paper"]).abs() <= 0.10 * reproduced["paper"].abs()
