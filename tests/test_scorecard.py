@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
 from hudnlib.experiments.paper_b_statistics import table_statistics
-from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.scorecard import ANSWERS, SECTIONS, STATUSES, comparison_status, number_status, scorecard
 from hudnlib.experiments.statistics import bootstrap_ci, mean_ci

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from hudnlib.experiments.beyond.answers import answer_rows
+from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III, TOLERANCE, claims_table, rate_table
 from hudnlib.experiments.paper_a_gnn import (
     density_claims_table, full_rate_table, learning_claims_table, learning_rate_table,
@@ -34,7 +35,6 @@ from hudnlib.experiments.paper_b_scaling import slope_table
 from hudnlib.experiments.paper_b_static import complexity_table
 from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
 from hudnlib.experiments.paper_b_statistics import table_statistics
-from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.status_rules import STATUSES, comparison_status, number_status
 from hudnlib.provenance import DATA_DIR
