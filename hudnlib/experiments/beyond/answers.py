@@ -42,7 +42,7 @@ def cross_scores(scale: str) -> tuple[pd.DataFrame, dict, dict]:
     gnn = gnn.loc[gnn["method"].isin(GNN_ROWS) & gnn["sample"].isin(frame["sample"])]
     # an empty cell adds nothing to any score, so the BSs up to the last one used suffice
     learned = stored_decision_scores(gnn, config, int(gnn["bs"].max()) + 1).replace({"method": GNN_ROWS})
-    learned["seconds"] = np.nan  # the stored run's times are of another machine (a GPU at full scale)
+    learned["seconds"] = np.nan  # batched SRL shares a chunk's time out over its events: not a per-event time
     return pd.concat([frame, learned], ignore_index=True), record, gnn_record
 
 
