@@ -9,6 +9,7 @@ import pytest
 
 import hudnlib
 from hudnlib.allocation import allocate_bandwidth, allocate_cell_bandwidth
+from hudnlib.baselines.paper_b import genetic_association, homogeneous_pricing, two_ring_search
 from hudnlib.effective_rate import effective_rates
 from hudnlib.fairness import alpha_utility, group_haf
 from hudnlib.pricing import price_association
@@ -109,8 +110,21 @@ def test_one_cell_split_wants_one_row_of_efficiencies():
 
 @pytest.mark.parametrize("flag", ["False", 0, None], ids=str)
 def test_flags_must_be_booleans(flag):
+    rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="idle_silent must be True or False"):
         effective_rates(GAIN, POWER, 1e-13, np.array([0, 1, 0]), idle_silent=flag)
+    with pytest.raises(ValueError, match="swaps must be True or False"):
+        two_ring_search(SE, ALPHA, rng, swaps=flag)
+    with pytest.raises(ValueError, match="seeded must be True or False"):
+        genetic_association(SE, ALPHA, rng, seeded=flag)
+
+
+def test_paper_b_method_scalars_are_not_converted_from_strings():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="assumed_alpha must hold real numbers"):
+        homogeneous_pricing(SE, ALPHA, rng, assumed_alpha="1")
+    with pytest.raises(ValueError, match="mutation_prob must hold real numbers"):
+        genetic_association(SE, ALPHA, rng, mutation_prob="0.5")
 
 
 def test_no_unchecked_kernel_is_public():

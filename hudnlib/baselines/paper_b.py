@@ -28,7 +28,9 @@ from hudnlib.allocation import Allocation, allocate_bandwidth
 from hudnlib.fairness import _utility_vector
 from hudnlib.pricing import price_association
 from hudnlib.search import genetic_kernel, two_ring_kernel
-from hudnlib.validation import as_alpha, as_association, as_count, as_generator, as_problem
+from hudnlib.validation import (
+    as_alpha, as_association, as_count, as_flag, as_generator, as_problem, as_real_scalar,
+)
 
 __all__ = [
     "Solution",
@@ -110,18 +112,19 @@ def homogeneous_pricing(
     The rates are scored with the users' real alphas.
     """
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
+    assumed_alpha = as_real_scalar("assumed_alpha", assumed_alpha)
     assumed = as_alpha("assumed_alpha", np.full_like(alpha, assumed_alpha), alpha.size)
     if split not in ("assumed", "real"):
         raise ValueError(f"split must be 'assumed' or 'real', got {split!r}")
     result = price_association(se, assumed, bandwidth, n_iter=n_iter, initial_price=initial_price)
     if split == "real":
-        return _solution(se, alpha, result.association, bandwidth, assumed_alpha=float(assumed_alpha),
+        return _solution(se, alpha, result.association, bandwidth, assumed_alpha=assumed_alpha,
                          prices=result.prices)
     own = result.allocation
     scored = Allocation(own.fraction, own.rate, _utility_vector(own.rate, alpha),
                         own.log_multiplier, own.residual, own.iterations)
     return Solution(result.association, scored,
-                    {"assumed_alpha": float(assumed_alpha), "prices": result.prices})
+                    {"assumed_alpha": assumed_alpha, "prices": result.prices})
 
 
 def two_ring_search(
@@ -137,11 +140,12 @@ def two_ring_search(
     """
     se, alpha, bandwidth = as_problem(spectral_efficiency, alpha, bandwidth)
     max_moves = as_count("max_moves", max_moves)
+    swaps = as_flag("swaps", swaps)
     if start is None:
         start = price_association(se, alpha, bandwidth).association
     start = as_association("start", start, *se.shape)
     assoc, history, moves = two_ring_kernel(
-        np.log(bandwidth * se), alpha, start, bool(swaps), max_moves, 1e-12
+        np.log(bandwidth * se), alpha, start, swaps, max_moves, 1e-12
     )
     return _solution(se, alpha, assoc, bandwidth, moves=int(moves), haf_history=history)
 
@@ -162,8 +166,10 @@ def genetic_association(
     generations = as_count("generations", generations)
     if not 1 <= parents <= population:
         raise ValueError(f"parents must be in [1, population], got {parents}")
+    mutation_prob = as_real_scalar("mutation_prob", mutation_prob)
     if not 0.0 <= mutation_prob <= 1.0:
         raise ValueError(f"mutation_prob must be in [0, 1], got {mutation_prob}")
+    seeded = as_flag("seeded", seeded)
     initial = rng.integers(0, se.shape[1], size=(population, se.shape[0]))
     if seeded:
         initial[0] = np.argmax(se, axis=1)
