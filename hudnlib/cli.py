@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     run_p.add_argument("--recompute", action="store_true", help="ignore a stored result")
     run_p.add_argument("--chunk-size", type=_positive, default=10,
                        help="samples per task and per resumable piece (default: 10)")
+    run_p.add_argument("--torch-threads", type=_positive, default=1,
+                       help="threads torch uses per chunk (default: 1, so that a result does not depend on "
+                            "--workers; more change torch's rounding and are recorded; 2 with --workers 0 is "
+                            "the fastest SRL on 2 cores)")
     return parser
 
 
@@ -86,7 +90,7 @@ def _main(args: argparse.Namespace) -> int:
                   "(no faster than one per core, and each waits on the others)", file=sys.stderr)
         frame, record = run(args.experiment, args.scale, scheduler=args.scheduler, n_workers=args.workers,
                             recompute=args.recompute, results_dir=args.results_dir,
-                            chunk_size=args.chunk_size)
+                            chunk_size=args.chunk_size, torch_threads=args.torch_threads)
         print(f"{len(frame)} rows. " + _status(args.experiment, args.scale, record))
         return 0
     frame, record = load(args.experiment, args.scale, results_dir=args.results_dir)

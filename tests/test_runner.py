@@ -39,11 +39,11 @@ def test_interrupted_sweep_resumes_from_finished_chunks(tmp_path, monkeypatch):
     real = runner._run_chunk
     calls = []
 
-    def crashing(name, config, indices, inputs):
+    def crashing(name, config, indices, inputs, *rest):
         calls.append(int(indices[0]))
         if len(calls) == 3:
             raise KeyboardInterrupt("simulated kill")
-        return real(name, config, indices, inputs)
+        return real(name, config, indices, inputs, *rest)
 
     monkeypatch.setattr(runner, "_run_chunk", crashing)
     with pytest.raises(KeyboardInterrupt):
@@ -120,6 +120,30 @@ def test_cli_refuses_bad_arguments_in_one_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]
     assert last.startswith("error:") and "Traceback" not in err and "writable" in last
+
+
+def test_chunks_of_another_torch_thread_count_are_never_mixed_in(tmp_path, monkeypatch, capsys):
+    real = runner._run_chunk
+    calls, kill = [], [True]
+
+    def crashing(name, config, indices, inputs, *rest):
+        calls.append((int(indices[0]), rest[-1]))
+        if kill[0] and len(calls) == 3:
+            raise KeyboardInterrupt("simulated kill")
+        return real(name, config, indices, inputs, *rest)
+
+    monkeypatch.setattr(runner, "_run_chunk", crashing)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run("paper_b_users_low", config=TINY, n_workers=0, chunk_size=1, progress=False, results_dir=tmp_path)
+    calls.clear()
+    kill[0] = False
+    frame, record = runner.run("paper_b_users_low", config=TINY, n_workers=0, chunk_size=1, progress=False,
+                               results_dir=tmp_path, torch_threads=2)
+    assert calls == [(k, 2) for k in range(TINY.samples)]  # the two chunks of 1 thread were dropped
+    assert "another torch thread count" in capsys.readouterr().err
+    assert record["torch_threads"] == 2
+    with pytest.raises(ValueError, match="torch_threads must be an integer >= 1"):
+        runner.run("paper_b_users_low", config=TINY, n_workers=0, results_dir=tmp_path, torch_threads=0)
 
 
 def test_bad_arguments():

@@ -50,29 +50,31 @@ SCHEDULER_ENV = "HUDNLIB_SCHEDULER"
 
 
 def _run_chunk(
-    name: str, config: Any, indices: np.ndarray, inputs: dict, threads: int | None = None
+    name: str, config: Any, indices: np.ndarray, inputs: dict, threads: int | None = None,
+    torch_threads: int = 1,
 ) -> tuple[pd.DataFrame, float]:
     """Worker side: one chunk of samples (module-level so Dask can ship it).
 
     ``threads`` caps numba's threads: a Dask worker is one single-threaded process per core,
     and letting each worker's parallel kernels start one thread per core oversubscribes
-    the machine. torch, where the experiment uses it, runs one thread here as in a Dask worker
-    (whose environment pins OpenMP to one thread): its sums are then added in the same order
-    in this process and in a worker, and a result does not depend on ``--workers``.
+    the machine. torch, where the experiment uses it, runs ``torch_threads`` threads here and
+    in a Dask worker alike: its sums are then added in the same order in this process and in
+    a worker, and a result does not depend on ``--workers`` (it may on ``torch_threads``,
+    which is recorded).
     """
     if threads is not None:
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     experiment = find_experiment(name)
     torch = sys.modules.get("torch")
-    torch_threads = torch.get_num_threads() if torch is not None else None
+    previous = torch.get_num_threads() if torch is not None else None
     start = time.perf_counter()
     try:
         if torch is not None:
-            torch.set_num_threads(1)
+            torch.set_num_threads(torch_threads)
         frame = experiment.run_samples(config, indices, inputs)
     finally:
         if torch is not None:
-            torch.set_num_threads(torch_threads)
+            torch.set_num_threads(previous)
     return frame, time.perf_counter() - start
 
 
@@ -197,6 +199,7 @@ def run(
     recompute: bool = False,
     progress: bool = True,
     results_dir: Path | str = RESULTS_DIR,
+    torch_threads: int = 1,
 ) -> tuple[pd.DataFrame, dict]:
     """Compute (or load) the result of one experiment.
 
@@ -222,6 +225,12 @@ def run(
     progress : bool
         Show a progress bar.
     results_dir : Path
+    torch_threads : int
+        Threads torch uses per chunk, in this process or in a worker (experiments that use
+        torch). 1 (default): a result does not depend on the number of workers. More threads
+        change the order of torch's sums, so the values within rounding (and chaotic ones,
+        as SRL's, beyond it); the record names the count, and chunks computed with another
+        count are never mixed in. 2 in one process is the fastest way to run SRL on 2 cores.
 
     Returns
     -------
@@ -236,6 +245,8 @@ def run(
         raise ValueError(f"n_workers must be >= 0 (0: in this process), got {n_workers}")
     if scheduler is not None and n_workers is not None:
         raise ValueError("give either scheduler or n_workers, not both")
+    if isinstance(torch_threads, bool) or not isinstance(torch_threads, int) or torch_threads < 1:
+        raise ValueError(f"torch_threads must be an integer >= 1, got {torch_threads!r}")
     stem = f"{name}-{scale}"
     results_dir = Path(results_dir)
     cfg = config_dict(config)
@@ -270,30 +281,33 @@ def run(
         if served is not None:
             return served
         return _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size,
-                        progress, results_dir, frame_path, record_path)
+                        progress, results_dir, frame_path, record_path, torch_threads)
     finally:
         writer.release()
 
 
 def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, chunk_size,
-             progress, results_dir, frame_path, record_path):
+             progress, results_dir, frame_path, record_path, torch_threads):
     partial = results_dir / f"{name}-{scale}.partial-{key}"
     code = module_hash(experiment.run_samples.__module__)
     if partial.exists():
         try:
-            same_code = json.loads((partial / "config.json").read_text()).get("module_hash") == code
-        except (OSError, json.JSONDecodeError):
-            same_code = False
-        if not same_code:  # chunks of other code are never mixed into this run
-            print(f"note: dropping the chunks in {partial.name}: other code computed them", file=sys.stderr)
+            left = json.loads((partial / "config.json").read_text())
+            left = (left.get("module_hash"), left.get("torch_threads", 1))
+        except (OSError, json.JSONDecodeError, AttributeError):
+            left = (None, None)
+        if left != (code, torch_threads):  # chunks of other code or torch threads are never mixed in
+            why = "other code" if left[0] != code else "another torch thread count"
+            print(f"note: dropping the chunks in {partial.name}: {why} computed them", file=sys.stderr)
             shutil.rmtree(partial)
     try:
         partial.mkdir(parents=True, exist_ok=True)
-        write_json(partial / "config.json", {"config": cfg, "config_hash": key, "module_hash": code})
+        write_json(partial / "config.json", {"config": cfg, "config_hash": key, "module_hash": code,
+                                             "torch_threads": torch_threads})
     except OSError as exc:
         raise StoreError(f"cannot write to {results_dir} ({exc.strerror}); give a writable "
                          "results folder (--results-dir)") from exc
-    identity = {"experiment": name, "config_hash": key, "module_hash": code}
+    identity = {"experiment": name, "config_hash": key, "module_hash": code, "torch_threads": torch_threads}
     # chunk -> (its file, its identity), by first sample
     chunks = {first: (_chunk_path(partial, first, stop), {**identity, "first": first, "stop": stop})
               for first in range(0, config.samples, chunk_size)
@@ -338,7 +352,7 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
 
         if scheduler is None and n_workers == 0:
             for first, idx in jobs.items():
-                finish(first, *_run_chunk(name, config, idx, sliced(idx)))
+                finish(first, *_run_chunk(name, config, idx, sliced(idx), None, torch_threads))
         else:
             from contextlib import nullcontext
 
@@ -353,7 +367,7 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
                      if scheduler is None else nullcontext(scheduler))
             with local as address, Client(address) as client:
                 workers_used = len(client.scheduler_info()["workers"])
-                futures = {client.submit(_run_chunk, name, config, idx, sliced(idx), 1, pure=False): first
+                futures = {client.submit(_run_chunk, name, config, idx, sliced(idx), 1, torch_threads, pure=False): first
                            for first, idx in jobs.items()}
                 for future in as_completed(futures):
                     finish(futures[future], *future.result())
@@ -367,7 +381,7 @@ def _compute(experiment, name, scale, config, cfg, key, scheduler, n_workers, ch
         "experiment": name, "scale": scale,
         "produces": experiment.produces, "workers": workers_used,
         "scheduler": scheduler or ("in-process" if workers_used == 0 else "LocalCluster"),
-        "chunk_size": chunk_size, "compute_time_s": round(sum(timing.get(n, 0.0) for n in expected), 3),
+        "chunk_size": chunk_size, "torch_threads": torch_threads, "compute_time_s": round(sum(timing.get(n, 0.0) for n in expected), 3),
     })
     if frame_path.is_dir():
         raise StoreError(f"a folder sits where {frame_path.name} should be; the finished chunks are kept in "
