@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,22 +33,28 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; a stored file is shared like any other
+    tmp = _new_temp(path)
     try:
-        yield Path(tmp)
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def _umask() -> int:
-    """The process's file-creation mask (read by setting it, then restoring it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _new_temp(path: Path) -> Path:
+    """Create an empty, uniquely named file beside ``path`` with the mode any new file gets.
+
+    Opened with ``O_CREAT | O_EXCL`` and mode 0o666, so the kernel applies the process's umask
+    (``mkstemp`` would make it 0600, and reading the umask means setting it process-wide).
+    """
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
 
 
 def write_json(path: Path | str, data: dict) -> None:

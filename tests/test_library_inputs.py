@@ -153,5 +153,10 @@ def test_gnn_sizes_and_batches_are_checked():
     assert len(HGSAGE(layers=3).layers) == 3
     with pytest.raises(ValueError, match="mask_to_edges must be True or False"):
         AuthorsHGSAGE(4, 2, mask_to_edges="yes")
+    for kwargs, message in (({"n_ue": True}, "n_ue must be an integer"), ({"n_bs": 0}, "n_bs must be >= 1"),
+                            ({"samples": 2.0}, "samples must be an integer")):
+        with pytest.raises(ValueError, match=message):
+            AuthorsHGSAGE(**{"n_ue": 4, "n_bs": 2, **kwargs})
+    assert AuthorsHGSAGE(np.int64(4), 2).n_ue == 4  # an event size read from an array is an integer too
     with pytest.raises(ValueError, match="graphs is empty"):
         dense_batch([])

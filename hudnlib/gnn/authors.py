@@ -36,7 +36,7 @@ from torch import nn
 
 from hudnlib.gnn.graph import DenseBatch
 from hudnlib.gnn.sampling import sampled_weights
-from hudnlib.validation import as_flag, as_positive_scalar
+from hudnlib.validation import as_count, as_flag, as_positive_scalar
 
 __all__ = ["AuthorsHGSAGE", "standardised_gain", "sample_neighbours", "neighbourhoods", "torch_seeded_generator",
            "projection_params",
@@ -145,9 +145,8 @@ class AuthorsHGSAGE(nn.Module):
     def __init__(self, n_ue: int, n_bs: int, hidden: int = 128, samples: int = 10,
                  mask_to_edges: bool = False, temperature: float = 1e-3):
         super().__init__()
-        for name, value in (("n_ue", n_ue), ("n_bs", n_bs), ("hidden", hidden), ("samples", samples)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        n_ue, n_bs = as_count("n_ue", n_ue, 1), as_count("n_bs", n_bs, 1)
+        hidden, samples = as_count("hidden", hidden, 1), as_count("samples", samples, 1)
         temperature = as_positive_scalar("temperature", temperature)
         mask_to_edges = as_flag("mask_to_edges", mask_to_edges)
         self.n_ue, self.n_bs, self.mask_to_edges, self.temperature = n_ue, n_bs, mask_to_edges, temperature
