@@ -10,7 +10,9 @@ from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
 from hudnlib.experiments.paper_b_statistics import table_statistics
 from hudnlib.experiments.runner import load
+from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III
 from hudnlib.experiments.scorecard import ANSWERS, SECTIONS, STATUSES, comparison_status, number_status, scorecard
+from hudnlib.experiments.status_rules import rank_status
 from hudnlib.experiments.statistics import bootstrap_ci, mean_ci
 
 
@@ -36,6 +38,21 @@ def test_number_status_refuses_an_unknown_fallback():
 ])
 def test_comparison_status_reads_the_paired_ci(low, high, expected):
     assert comparison_status(low, high) == expected
+
+
+@pytest.mark.parametrize("orders, expected", [
+    ([(True, -2.0, -1.0), (False, 1.0, 2.0)], "direction only"),
+    ([(True, -2.0, -1.0), (False, -1.0, 2.0)], "indeterminate"),   # one order not resolved
+    ([(True, 1.0, 2.0), (False, -1.0, 2.0)], "not reproduced"),    # a resolved order contradicts
+    ([(False, -2.0, -1.0)], "not reproduced"),
+])
+def test_rank_status_reads_every_pairwise_order(orders, expected):
+    assert rank_status(orders) == expected
+
+
+def test_rank_status_refuses_no_orders():
+    with pytest.raises(ValueError, match="orders is empty"):
+        rank_status([])
 
 
 def test_mean_ci_is_scipys_t_interval():
@@ -85,6 +102,28 @@ def test_central_claim_rows_agree_with_the_paired_difference(card):
     for row in claims.to_dict("records"):
         assert row["status"] == comparison_status(row["CI low"], row["CI high"])
         assert row["CI low"] <= row["ours"] <= row["CI high"]
+
+
+def test_time_ranks_agree_with_the_per_event_orders(card):
+    """A Table III time row is 'direction only' only where every order with the other
+    methods is resolved (scipy's t interval of the paired per-event difference excludes 0)
+    and agrees with the paper's; 'not reproduced' only where a resolved order contradicts it."""
+    for reading, name in (("authors", "paper_a_baselines_authors"), ("corrected", "paper_a_baselines")):
+        seconds = load(name, "full")[0].groupby(["method", "sample"])["seconds"].first().unstack("method")
+        rows = card[card["item"].str.startswith("Table III") & (card["reading"] == reading)]
+        assert len(rows) == len(PAPER_TABLE_III)
+        for row in rows.to_dict("records"):
+            method = row["item"].removeprefix("Table III ").removesuffix(" [s]")
+            agree, unresolved = [], []
+            for other in PAPER_TABLE_III:
+                if other != method:
+                    d = (seconds[method] - seconds[other]).to_numpy()
+                    low, high = stats.t.interval(0.95, d.size - 1, d.mean(), stats.sem(d))
+                    unresolved.append(low <= 0 <= high)
+                    agree.append((high < 0) == (PAPER_TABLE_III[method] < PAPER_TABLE_III[other]))
+            contradicted = any(not a and not u for a, u in zip(agree, unresolved))
+            expected = "not reproduced" if contradicted else "indeterminate" if any(unresolved) else "direction only"
+            assert row["status"] == expected, row["item"]
 
 
 def test_paper_b_tables_chapter_applies_the_written_rules():

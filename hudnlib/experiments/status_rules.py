@@ -10,12 +10,17 @@ One place for the rules the book's introduction states and every chapter and the
   bound) or ``not reproduced``;
 - a claim that one method beats another is ``reproduced`` when the 95% CI of the paired
   difference (same events) lies above 0, ``indeterminate`` when it contains 0, and ``not
-  reproduced`` when it lies below.
+  reproduced`` when it lies below;
+- a time measured on another machine is compared by its rank alone: ``direction only`` when
+  every pairwise order with the other methods agrees with the paper's and our paired
+  difference resolves it (its 95% CI excludes 0), ``not reproduced`` when a resolved order
+  contradicts the paper's, ``indeterminate`` when some order is not resolved and none
+  contradicts.
 """
 
 from __future__ import annotations
 
-__all__ = ["STATUSES", "number_status", "comparison_status"]
+__all__ = ["STATUSES", "number_status", "comparison_status", "rank_status"]
 
 STATUSES = ("reproduced", "direction only", "indeterminate", "not reproduced")
 """Every status a reproduced number or claim can have, best first."""
@@ -64,3 +69,35 @@ def comparison_status(difference_low: float, difference_high: float) -> str:
     if difference_low > 0:
         return "reproduced"
     return "indeterminate" if difference_high >= 0 else "not reproduced"
+
+
+def rank_status(orders: list[tuple[bool, float, float]]) -> str:
+    """Status of one method's rank among others, for a quantity (a time) whose values are
+    not comparable across machines.
+
+    Parameters
+    ----------
+    orders : list of (bool, float, float)
+        One entry per other method: whether the paper has this method below the other, and
+        the 95% CI (low, high) of our paired difference, this method minus the other.
+
+    Examples
+    --------
+    >>> rank_status([(True, -3.0, -1.0), (False, 0.5, 2.0)])
+    'direction only'
+    >>> rank_status([(True, -3.0, -1.0), (False, -0.2, 0.1)])
+    'indeterminate'
+    >>> rank_status([(True, 1.0, 3.0), (False, -0.2, 0.1)])
+    'not reproduced'
+    """
+    if not orders:
+        raise ValueError("orders is empty: a rank needs at least one other method")
+    resolved = []
+    for below, low, high in orders:
+        if low <= 0 <= high:
+            resolved.append(None)
+        else:
+            resolved.append((high < 0) == bool(below))
+    if False in resolved:
+        return "not reproduced"
+    return "indeterminate" if None in resolved else "direction only"
