@@ -110,12 +110,13 @@ def test_time_ranks_agree_with_the_per_event_orders(card):
     and agrees with the paper's; 'not reproduced' only where a resolved order contradicts it."""
     for reading, name in (("authors", "paper_a_baselines_authors"), ("corrected", "paper_a_baselines")):
         seconds = load(name, "full")[0].groupby(["method", "sample"])["seconds"].first().unstack("method")
+        timed = [m for m in PAPER_TABLE_III if m in seconds.columns]  # the five baselines
         rows = card[card["item"].str.startswith("Table III") & (card["reading"] == reading)]
-        assert len(rows) == len(PAPER_TABLE_III)
+        assert len(timed) == 5 and len(rows) == len(timed)
         for row in rows.to_dict("records"):
             method = row["item"].removeprefix("Table III ").removesuffix(" [s]")
             agree, unresolved = [], []
-            for other in PAPER_TABLE_III:
+            for other in timed:
                 if other != method:
                     d = (seconds[method] - seconds[other]).to_numpy()
                     low, high = stats.t.interval(0.95, d.size - 1, d.mean(), stats.sem(d))
