@@ -7,10 +7,10 @@ import pytest
 from scipy import stats
 
 from hudnlib.experiments.catalogue import find_experiment
+from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III
 from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
 from hudnlib.experiments.paper_b_statistics import table_statistics
 from hudnlib.experiments.runner import load
-from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III
 from hudnlib.experiments.scorecard import ANSWERS, SECTIONS, STATUSES, comparison_status, number_status, scorecard
 from hudnlib.experiments.status_rules import rank_status
 from hudnlib.experiments.statistics import bootstrap_ci, mean_ci

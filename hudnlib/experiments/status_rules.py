@@ -92,12 +92,9 @@ def rank_status(orders: list[tuple[bool, float, float]]) -> str:
     """
     if not orders:
         raise ValueError("orders is empty: a rank needs at least one other method")
-    resolved = []
-    for below, low, high in orders:
-        if low <= 0 <= high:
-            resolved.append(None)
-        else:
-            resolved.append((high < 0) == bool(below))
-    if False in resolved:
+    # each order is the claim "the paper's slower method minus its faster one is above 0", read as above
+    verdicts = {comparison_status(-high, -low) if below else comparison_status(low, high)
+                for below, low, high in orders}
+    if "not reproduced" in verdicts:
         return "not reproduced"
-    return "indeterminate" if None in resolved else "direction only"
+    return "indeterminate" if "indeterminate" in verdicts else "direction only"
