@@ -1,12 +1,15 @@
 """Paper A's central-claim helpers: paired differences against a hand computation, the
-budget table's tie rule, and the second-setting summary."""
+budget table's tie rule, the second-setting summary, and the verdict over training runs."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from hudnlib.experiments.paper_a_central_claim import paired_against, second_setting_table, srl_budget_table
+from hudnlib.experiments.paper_a_central_claim import (
+    paired_against, run_frame, second_setting_table, srl_budget_table, training_runs_table,
+)
+from hudnlib.experiments.status_rules import comparison_status
 
 
 def _frame(totals: dict[str, list[float]]) -> pd.DataFrame:
@@ -51,3 +54,31 @@ def test_second_setting_reports_the_change_on_common_events():
     assert out["change of the mean"] == pytest.approx(0.5)
     assert out["largest per-event change"] == pytest.approx(2.0)
     assert out["vs baseline, first"] == pytest.approx(0.0)
+
+
+def test_runs_that_disagree_make_the_claim_indeterminate_and_the_envelope_says_the_same():
+    base = _frame({"JUAPCMWSER": [100.0, 101.0, 99.0, 100.0]})
+    below = _frame({"GRL": [80.0, 82.0, 79.0, 81.0], "SRL": [99.0, 102.0, 98.0, 101.0]})
+    above = _frame({"GRL": [120.0, 118.0, 121.0, 119.0], "SRL": [130.0, 131.0, 128.0, 129.0]})
+    table = training_runs_table({0: below, 1: above}, base, "JUAPCMWSER", 1000).set_index(["run", "method"])
+    assert table.loc[(0, "GRL"), "status"] == "not reproduced" and table.loc[(1, "GRL"), "status"] == "reproduced"
+    assert table.loc[(0, "SRL"), "status"] == "indeterminate"
+    for method in ("GRL", "SRL"):
+        every = table.loc[("all", method)]
+        assert every["status"] == "indeterminate"
+        assert every["status"] == comparison_status(every["difference CI low"], every["difference CI high"])
+        assert every["difference CI low"] == table.loc[(0, method), "difference CI low"]
+        assert every["difference CI high"] == table.loc[(1, method), "difference CI high"]
+        assert every["difference [bit/s/Hz]"] == pytest.approx(
+            (table.loc[(0, method), "difference [bit/s/Hz]"] + table.loc[(1, method), "difference [bit/s/Hz]"]) / 2)
+    agree = training_runs_table({0: above, 1: above}, base, "JUAPCMWSER", 1000).set_index(["run", "method"])
+    assert agree.loc[("all", "GRL"), "status"] == "reproduced"
+    with pytest.raises(ValueError, match="runs is empty"):
+        training_runs_table({}, base, "JUAPCMWSER", 1000)
+
+
+def test_a_run_frame_keeps_grl_on_every_event_and_srl_on_its_own():
+    grl = _frame({"GRL": [1.0, 2.0, 3.0]})
+    srl = _frame({"GRL": [1.0], "SRL": [5.0], "SRL@100": [4.0]})
+    frame = run_frame(grl, srl)
+    assert frame.groupby("method")["sample"].nunique().to_dict() == {"GRL": 3, "SRL": 1, "SRL@100": 1}

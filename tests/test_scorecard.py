@@ -8,11 +8,12 @@ from scipy import stats
 
 from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III
+from hudnlib.experiments.paper_a_hgsage_runs import TRAINING_RUNS
 from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
 from hudnlib.experiments.paper_b_statistics import table_statistics
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.scorecard import ANSWERS, SECTIONS, STATUSES, comparison_status, number_status, scorecard
-from hudnlib.experiments.status_rules import rank_status
+from hudnlib.experiments.status_rules import rank_status, runs_status
 from hudnlib.experiments.statistics import bootstrap_ci, mean_ci
 
 
@@ -53,6 +54,22 @@ def test_rank_status_reads_every_pairwise_order(orders, expected):
 def test_rank_status_refuses_no_orders():
     with pytest.raises(ValueError, match="orders is empty"):
         rank_status([])
+
+
+@pytest.mark.parametrize("statuses, expected", [
+    (["reproduced"], "reproduced"),
+    (["not reproduced", "not reproduced"], "not reproduced"),
+    (["not reproduced", "reproduced"], "indeterminate"),             # the verdict depends on the run
+    (["direction only", "reproduced", "reproduced"], "indeterminate"),
+])
+def test_runs_status_is_the_runs_common_status_or_indeterminate(statuses, expected):
+    assert runs_status(statuses) == expected
+
+
+@pytest.mark.parametrize("bad, match", [([], "statuses is empty"), (["reproduced", "yes"], "statuses must be")])
+def test_runs_status_refuses_no_runs_and_unknown_statuses(bad, match):
+    with pytest.raises(ValueError, match=match):
+        runs_status(bad)
 
 
 def test_mean_ci_is_scipys_t_interval():
@@ -98,7 +115,7 @@ def test_no_reproduced_number_rests_on_a_ci_wider_than_its_tolerance(card):
 
 def test_central_claim_rows_agree_with_the_paired_difference(card):
     claims = card[card["item"].str.contains("central claim")]
-    assert len(claims) == 6
+    assert len(claims) == 6 + 4 * len(TRAINING_RUNS)  # three trainings x GRL, SRL; each run under both readings
     for row in claims.to_dict("records"):
         assert row["status"] == comparison_status(row["CI low"], row["CI high"])
         assert row["CI low"] <= row["ours"] <= row["CI high"]

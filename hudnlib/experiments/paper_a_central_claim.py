@@ -1,6 +1,7 @@
 """Paper A's central claim at the authors' scale, computed from the stored frames: GRL and
 SRL (at each stored number of SRL steps) against the best of the five baselines of the same
-reading, paired on the same events, and SRL's sensitivity to a second numeric setting."""
+reading, paired on the same events, SRL's sensitivity to a second numeric setting, and the
+verdict over independent training runs of the same configuration."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.experiments.statistics import mean_ci
+from hudnlib.experiments.status_rules import comparison_status, runs_status
 
-__all__ = ["event_totals_by_method", "paired_against", "srl_budget_table", "second_setting_table"]
+__all__ = ["event_totals_by_method", "paired_against", "srl_budget_table", "second_setting_table",
+           "run_frame", "training_runs_table"]
 
 
 def event_totals_by_method(frame: pd.DataFrame) -> pd.DataFrame:
@@ -78,3 +81,53 @@ def second_setting_table(first: pd.DataFrame, second: pd.DataFrame, baselines: p
             "vs baseline, second": paired_against(b, reference)["difference [bit/s/Hz]"],
             "vs baseline, second, CI": (paired_against(b, reference)["difference CI low"],
                                         paired_against(b, reference)["difference CI high"])}
+
+
+def run_frame(grl: pd.DataFrame, srl: pd.DataFrame) -> pd.DataFrame:
+    """One training run's frame from its GRL evaluation (all its events) and its SRL
+    evaluation (some of them): SRL's rows joined to GRL's, SRL's own GRL rows (the same
+    decisions on its events) left out."""
+    return pd.concat([grl, srl[srl["method"] != "GRL"]], ignore_index=True)
+
+
+def training_runs_table(runs: dict[int, pd.DataFrame], baselines: pd.DataFrame, baseline: str,
+                        srl_steps: int) -> pd.DataFrame:
+    """GRL and SRL (after ``srl_steps``) of each training run against ``baseline``, and the
+    verdict over the runs.
+
+    Parameters
+    ----------
+    runs : dict of int to DataFrame
+        Each training run's frame (GRL and SRL rows), keyed by the run index.
+    baselines : DataFrame
+        The baselines' frame of the same reading.
+    baseline, srl_steps
+        As in :func:`srl_budget_table`.
+
+    Returns
+    -------
+    DataFrame
+        One row per run and method (``run``, ``method``, :func:`paired_against`'s columns,
+        ``status`` by :func:`~hudnlib.experiments.status_rules.comparison_status`), then one
+        row per method with ``run`` ``"all"``: the mean of the runs' mean differences, the
+        envelope of their CIs (lowest low, highest high) and the status over the runs
+        (:func:`~hudnlib.experiments.status_rules.runs_status`, which is the envelope's
+        comparison status).
+    """
+    if not runs:
+        raise ValueError("runs is empty: need at least one training run")
+    rows = []
+    for run, frame in sorted(runs.items()):
+        table = srl_budget_table(frame[frame["method"].isin(["GRL", "SRL"])], baselines, baseline, srl_steps)
+        for r in table.to_dict("records"):
+            rows.append({"run": run, **r, "status": comparison_status(r["difference CI low"],
+                                                                     r["difference CI high"])})
+    per_run = pd.DataFrame(rows)
+    for method, part in per_run.groupby("method", sort=False):
+        rows.append({"run": "all", "method": method, "SRL steps": part["SRL steps"].iloc[0],
+                     "events": int(part["events"].min()),
+                     "difference [bit/s/Hz]": part["difference [bit/s/Hz]"].mean(),
+                     "difference CI low": part["difference CI low"].min(),
+                     "difference CI high": part["difference CI high"].max(),
+                     "status": runs_status(part["status"].tolist())})
+    return pd.DataFrame(rows)

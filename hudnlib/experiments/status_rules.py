@@ -15,12 +15,15 @@ One place for the rules the book's introduction states and every chapter and the
   every pairwise order with the other methods agrees with the paper's and our paired
   difference resolves it (its 95% CI excludes 0), ``not reproduced`` when a resolved order
   contradicts the paper's, ``indeterminate`` when some order is not resolved and none
-  contradicts.
+  contradicts;
+- a claim tested on several independent training runs of the same configuration has the
+  status the runs share; where their statuses differ it is ``indeterminate`` (it depends on
+  the training run).
 """
 
 from __future__ import annotations
 
-__all__ = ["STATUSES", "number_status", "comparison_status", "rank_status"]
+__all__ = ["STATUSES", "number_status", "comparison_status", "rank_status", "runs_status"]
 
 STATUSES = ("reproduced", "direction only", "indeterminate", "not reproduced")
 """Every status a reproduced number or claim can have, best first."""
@@ -98,3 +101,26 @@ def rank_status(orders: list[tuple[bool, float, float]]) -> str:
     if "not reproduced" in verdicts:
         return "not reproduced"
     return "indeterminate" if "indeterminate" in verdicts else "direction only"
+
+
+def runs_status(statuses: list[str]) -> str:
+    """Status of a claim tested on several independent training runs of one configuration.
+
+    Parameters
+    ----------
+    statuses : list of str
+        The claim's status on each run (each one of :data:`STATUSES`).
+
+    Examples
+    --------
+    >>> runs_status(["not reproduced", "not reproduced"])
+    'not reproduced'
+    >>> runs_status(["not reproduced", "reproduced"])
+    'indeterminate'
+    """
+    if not statuses:
+        raise ValueError("statuses is empty: a verdict over training runs needs at least one run")
+    unknown = sorted(set(statuses) - set(STATUSES))
+    if unknown:
+        raise ValueError(f"statuses must be among {list(STATUSES)}, got {unknown}")
+    return statuses[0] if len(set(statuses)) == 1 else "indeterminate"
