@@ -125,7 +125,7 @@ def _paper_a(scale: str) -> list[dict]:
                              label, None, p["difference [bit/s/Hz]"], p["difference CI low"], p["difference CI high"],
                              p["status"], f"{beats} ({best})" + (over_runs if runs else "; ours: the mean difference"),
                              "paper_a/hgsage", section))
-            for run, t in run_tables.items():
+            for run, t in ({0: table, **run_tables} if runs else {}).items():  # each run apart
                 r, p = t.loc[method], paired.loc[(run, method)]
                 run_label = f"{label}, run {run}"
                 rows.append(_row("A", f"Table II {method}", run_label, r["paper"], r["reproduced"], r["CI low"],
