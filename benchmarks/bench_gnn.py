@@ -149,8 +149,13 @@ def authors_steps(device: torch.device) -> None:
             sync()
 
         t = (time_step(lambda: srl(10), repeats=3) - time_step(lambda: srl(1), repeats=3)) / 9
+        (floor_10, flops_10), (floor_1, flops_1) = (product_floor(lambda: srl(10), device, repeats=3),
+                                                    product_floor(lambda: srl(1), device, repeats=3))
+        floor, flops = (floor_10 - floor_1) / 9, (flops_10 - flops_1) / 9  # per step, setup left out as above
         print(f"  SRL batched over {events:3d} events: {1e3 * t / events:6.2f} ms per event-step "
               f"(10,000 steps x 200 events: {t / events * 2e6 / 3600:.2f} h)")
+        print(f"    matrix products alone:        {1e3 * floor / events:8.2f} ms per event-step ({flops / events / 1e9:.2f} "
+              f"GFLOP at {flops / floor / 1e9:.0f} GFLOP/s; step / floor = {t / floor:.2f})")
     one = type(fixed[0])(**{k: (v[:1] if isinstance(v, torch.Tensor) else v) for k, v in fixed[0].__dict__.items()})
     per_event = reference_srl_step(kept.to(device), one, fixed[1][:1], device)
     t_one = time_step(per_event, repeats=10)
