@@ -55,3 +55,26 @@ def _run_zero_config(config: runs.TrainingRunConfig) -> authors.AuthorsGNNConfig
     """Run 0's config with the fields of ``config`` (training run 1 has run 0's seed)."""
     fields = {k: getattr(config, k) for k in authors.AuthorsGNNConfig.__dataclass_fields__}
     return authors.AuthorsGNNConfig(**fields)
+
+
+def test_every_listed_run_is_registered_and_the_list_is_outside_the_runs_code_hash():
+    """Adding a run to the list must not make the stored results of the others stale: the
+    computation's module closure (what its code hash covers) does not reach the list."""
+    from hudnlib import provenance
+    from hudnlib.experiments.paper_a_hgsage_run_experiments import TRAINING_RUNS
+
+    for reading, indices in TRAINING_RUNS.items():
+        assert indices and min(indices) >= 1
+        for index in indices:
+            for kind in ("grl", "srl"):
+                config = find_experiment(f"paper_a_hgsage_authors_{kind}_run{index}_{reading}").scales["full"]
+                assert (config.training_run, config.reading) == (index, reading)
+    todo, seen = ["hudnlib.experiments.paper_a_hgsage_runs"], set()
+    while todo:
+        path = provenance._module_file(todo.pop())
+        if path is not None and path not in seen:
+            seen.add(path)
+            todo.extend(provenance._imports(path))
+    names = {path.stem for path in seen}
+    assert "paper_a_hgsage_authors" in names and "authors_training" in names  # the walk follows imports
+    assert "paper_a_hgsage_run_experiments" not in names and "catalogue" not in names

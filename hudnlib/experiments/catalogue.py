@@ -25,7 +25,7 @@ EXPERIMENT_MODULES = (
     "hudnlib.experiments.paper_a_baselines",
     "hudnlib.experiments.paper_a_gnn",
     "hudnlib.experiments.paper_a_hgsage_authors",
-    "hudnlib.experiments.paper_a_hgsage_runs",
+    "hudnlib.experiments.paper_a_hgsage_run_experiments",
     "hudnlib.experiments.paper_b_convergence",
     "hudnlib.experiments.paper_b_static",
     "hudnlib.experiments.paper_b_time_varying",

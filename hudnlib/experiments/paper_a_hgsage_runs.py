@@ -10,7 +10,10 @@ follow another random stream, so it is an independent training of the same recip
 Retraining run 0 from scratch with the current code would follow run 1's trajectory; run 0's
 stored checkpoint is the record of the earlier training.
 
-Run ``r``'s checkpoint is stored beside run 0's, its name ending in ``_run{r}``.
+Run ``r``'s checkpoint is stored beside run 0's, its name ending in ``_run{r}``. The runs
+registered as experiments are listed in
+:mod:`hudnlib.experiments.paper_a_hgsage_run_experiments`, which no computation imports: adding
+a run leaves the stored results of the others current.
 """
 
 from __future__ import annotations
@@ -28,19 +31,15 @@ import torch
 from hudnlib.experiments.paper_a_baselines import READINGS, prepare_events
 from hudnlib.experiments.paper_a_gnn import decision_frame
 from hudnlib.experiments.paper_a_hgsage_authors import (
-    PAPER_STEPS, SECOND_SETTING_EVENTS, AuthorsGNNConfig, checkpoint_path, reading_setting,
+    AuthorsGNNConfig, _srl_rows, checkpoint_path, reading_setting,
 )
-from hudnlib.experiments.registry import Experiment, register
-from hudnlib.gnn.authors_training import AuthorsTrainConfig, fine_tune_srl_batched, kept_model, train_grl_authors
-from hudnlib.gnn.graph import dense_batch_of, strongest_labels
-from hudnlib.gnn.training import default_device, to_device
+from hudnlib.gnn.authors_training import AuthorsTrainConfig, kept_model, train_grl_authors
+from hudnlib.gnn.graph import dense_batch_of
 from hudnlib.storage import atomic_path
 from hudnlib.validation import as_count
 
-__all__ = ["TrainingRunConfig", "run_train_config", "run_checkpoint_path", "grl_run_model", "TRAINING_RUNS"]
-
-TRAINING_RUNS = (1,)
-"""The training runs ``r >= 1`` registered here (run 0: :mod:`~hudnlib.experiments.paper_a_hgsage_authors`)."""
+__all__ = ["TrainingRunConfig", "run_train_config", "run_checkpoint_path", "grl_run_model", "prepare_run",
+           "run_samples"]
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def grl_run_model(config: TrainingRunConfig, progress: bool = True) -> tuple[tor
     return model, history
 
 
-def _prepare(config: TrainingRunConfig) -> dict:
+def prepare_run(config: TrainingRunConfig) -> dict:
     """Runner ``prepare`` step: finish the run's GRL once in the client, then the baselines' events."""
     grl_run_model(config)
     return prepare_events(config.baselines)
@@ -105,22 +104,10 @@ def run_samples(config: TrainingRunConfig, indices: np.ndarray, inputs: dict) ->
     :func:`hudnlib.experiments.paper_a_hgsage_authors.run_samples` evaluates run 0 (the same
     per-event seeds, methods and columns)."""
     model = _trained(config)
-    _, p_max, noise = reading_setting(config)
+    setting = reading_setting(config)
+    _, p_max, noise = setting
     idle_silent = READINGS[config.reading].idle_silent
-    srl: dict[int, list[tuple]] = {local: [] for local in range(len(indices))}
-    if config.srl_steps:
-        device = default_device()
-        batch = to_device(dense_batch_of(inputs["gain"], inputs["detectable"], p_max, noise), device)
-        labels = strongest_labels(inputs["gain"], inputs["detectable"]).to(device)
-        t0 = time.perf_counter()
-        result = fine_tune_srl_batched(copy.deepcopy(model).to(device), batch, labels, config.train,
-                                       steps=config.srl_steps, seed=config.srl_seed, record_at=config.srl_marks)
-        seconds = (time.perf_counter() - t0) / len(indices)
-        for row, steps in enumerate(result.steps):
-            name = "SRL" if steps == result.steps[-1] else f"SRL@{steps}"
-            for local in srl:
-                srl[local].append((name, result.association[row, local], result.power[row, local], seconds,
-                                   int(result.best_step[row, local])))
+    srl = _srl_rows(config, indices, inputs, copy.deepcopy(model), setting) if config.srl_steps else {}
     frames = []
     for local, k in enumerate(indices):
         torch.manual_seed(int(np.random.SeedSequence(config.seed, spawn_key=(int(k),)).generate_state(1)[0]))
@@ -128,33 +115,7 @@ def run_samples(config: TrainingRunConfig, indices: np.ndarray, inputs: dict) ->
         t0 = time.perf_counter()
         with torch.no_grad():
             z, _, power = model(dense_batch_of(gain[None], detectable[None], p_max, noise))
-        runs = [("GRL", z[0].argmax(-1).numpy(), power[0].numpy(), time.perf_counter() - t0, 0)] + srl[local]
+        runs = [("GRL", z[0].argmax(-1).numpy(), power[0].numpy(), time.perf_counter() - t0, 0)] + srl.get(local, [])
         frame = decision_frame(gain, noise, [run[:4] for run in runs], idle_silent, sample=int(k))
         frames.append(frame.assign(best_step=frame["method"].map({run[0]: run[4] for run in runs})))
     return pd.concat(frames, ignore_index=True)
-
-
-_QUICK = AuthorsTrainConfig(steps=6, batch=4, window=3, checkpoint_every=3)
-
-for _reading in ("authors", "corrected"):
-    for _run in TRAINING_RUNS:
-        register(Experiment(
-            name=f"paper_a_hgsage_authors_grl_run{_run}_{_reading}",
-            produces=f"paper A: GRL row of Table II from training run {_run} of the authors' configuration, "
-                     f"reading '{_reading}'",
-            scales={"quick": TrainingRunConfig(samples=3, reading=_reading, srl_steps=0, train=_QUICK,
-                                               training_run=_run),
-                    "full": TrainingRunConfig(samples=200, reading=_reading, srl_steps=0,
-                                              train=AuthorsTrainConfig(steps=PAPER_STEPS), training_run=_run)},
-            run_samples=run_samples, prepare=_prepare,
-        ))
-        register(Experiment(
-            name=f"paper_a_hgsage_authors_srl_run{_run}_{_reading}",
-            produces=f"paper A: SRL at the authors' 10,000 steps from training run {_run}, reading '{_reading}' "
-                     f"(the first {SECOND_SETTING_EVENTS} events)",
-            scales={"quick": TrainingRunConfig(samples=2, reading=_reading, srl_steps=3, srl_marks=(1,), train=_QUICK,
-                                               training_run=_run),
-                    "full": TrainingRunConfig(samples=SECOND_SETTING_EVENTS, reading=_reading,
-                                              train=AuthorsTrainConfig(steps=PAPER_STEPS), training_run=_run)},
-            run_samples=run_samples, prepare=_prepare,
-        ))
