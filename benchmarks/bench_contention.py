@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PRICING = """
 import time, numpy as np
 from hudnlib import price_association
-from hudnlib.experiments.paper_b_scaling import geometric_instance
+from hudnlib.experiments.paper_b.scaling import geometric_instance
 _, _, _, se, alpha, _ = geometric_instance(10_000, 1_000)
 price_association(se, alpha, n_iter=5)
 def once():

@@ -19,7 +19,7 @@ from numba import njit, prange
 
 from hudnlib import reference as ref
 from hudnlib.allocation import allocate_bandwidth, allocate_kernel
-from hudnlib.experiments.paper_b_scaling import geometric_instance as instance
+from hudnlib.experiments.paper_b.scaling import geometric_instance as instance
 from hudnlib.fairness import _utility_vector, alpha_utility
 from hudnlib.pricing import (
     best_response,

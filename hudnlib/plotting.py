@@ -41,7 +41,7 @@ def plot_convergence(frame: pd.DataFrame, ax: plt.Axes, title: str) -> plt.Axes:
     Parameters
     ----------
     frame : DataFrame
-        One instance of :func:`hudnlib.experiments.paper_b_convergence.convergence_trace`.
+        One instance of :func:`hudnlib.experiments.paper_b.convergence.convergence_trace`.
     ax : matplotlib Axes
     title : str
     """

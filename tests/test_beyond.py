@@ -24,7 +24,7 @@ from hudnlib.experiments.beyond.metrics import (
 from hudnlib.experiments.beyond.paper_a_on_b import PaperAOnBConfig, paper_b_static_config, run_a_on_b_samples
 from hudnlib.experiments.beyond.paper_b_on_a import CrossConfig, event_alphas, stored_decision_scores
 from hudnlib.experiments.paper_a_baselines import BaselineConfig, radio_map_of
-from hudnlib.experiments.paper_b_static import prepare_channels, run_static_samples
+from hudnlib.experiments.paper_b.static import prepare_channels, run_static_samples
 from hudnlib.radio import sinr_kernel
 
 

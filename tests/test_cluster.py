@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from hudnlib.experiments import runner
-from hudnlib.experiments.paper_b_static import StaticConfig
+from hudnlib.experiments.paper_b.static import StaticConfig
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]

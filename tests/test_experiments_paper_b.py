@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hudnlib.experiments.paper_b_static import (
+from hudnlib.experiments.paper_b.static import (
     StaticConfig,
     group_metrics,
     haf_table,
 )
-from hudnlib.experiments.paper_b_targets import TABLE_III
+from hudnlib.experiments.paper_b.targets import TABLE_III
 
 
 def test_group_metrics_by_hand():

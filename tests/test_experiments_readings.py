@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hudnlib.experiments.paper_b_readings import asinh_distance, reading_ranking
-from hudnlib.experiments.paper_b_selected import SELECTED
-from hudnlib.experiments.paper_b_targets import COLUMNS, TABLES
+from hudnlib.experiments.paper_b.readings import asinh_distance, reading_ranking
+from hudnlib.experiments.paper_b.selected import SELECTED
+from hudnlib.experiments.paper_b.targets import COLUMNS, TABLES
 from hudnlib.experiments.runner import load
 
 
@@ -47,8 +47,8 @@ def test_the_registered_selection_is_the_stored_rankings_winner():
 def test_alpha_family_reproduces_the_static_experiment_under_our_guess():
     """The family's member (our guess, 4:3:2:1, bit/s/Hz) draws the static experiment's
     alphas: Ours' group HAFs are the same numbers."""
-    from hudnlib.experiments.paper_b_alpha_family import FamilyConfig, run_family_samples
-    from hudnlib.experiments.paper_b_static import StaticConfig, prepare_channels, run_static_samples
+    from hudnlib.experiments.paper_b.alpha_family import FamilyConfig, run_family_samples
+    from hudnlib.experiments.paper_b.static import StaticConfig, prepare_channels, run_static_samples
 
     config = FamilyConfig(samples=1, bandwidths=(1.0,))
     inputs = prepare_channels(config)
@@ -63,8 +63,8 @@ def test_alpha_family_reproduces_the_static_experiment_under_our_guess():
 
 
 def test_alpha_family_findings_by_hand():
-    from hudnlib.experiments.paper_b_alpha_family import INTERVAL_SETS, family_findings
-    from hudnlib.experiments.paper_b_targets import TABLES
+    from hudnlib.experiments.paper_b.alpha_family import INTERVAL_SETS, family_findings
+    from hudnlib.experiments.paper_b.targets import TABLES
 
     rows = []
     for name in INTERVAL_SETS:

@@ -88,7 +88,7 @@ def test_bad_input(rng):
 
 def _geometric(rng, n_users, n_bs):
     """Spectral efficiencies and alphas of a geometric network (most BSs hopeless for a user)."""
-    from hudnlib.experiments.paper_b_scaling import geometric_instance
+    from hudnlib.experiments.paper_b.scaling import geometric_instance
 
     _, _, _, se, alpha, _ = geometric_instance(n_users, n_bs, seed=int(rng.integers(2**31)))
     return se, alpha

@@ -8,7 +8,7 @@ import pytest
 
 from hudnlib import cli
 from hudnlib.experiments import runner
-from hudnlib.experiments.paper_b_static import StaticConfig
+from hudnlib.experiments.paper_b.static import StaticConfig
 from hudnlib.experiments.catalogue import EXPERIMENT_MODULES, available_experiments, find_experiment
 from hudnlib.experiments.registry import config_dict
 from hudnlib.provenance import config_hash, describe, stale_reasons

@@ -9,8 +9,8 @@ from scipy import stats
 from hudnlib.experiments.catalogue import find_experiment
 from hudnlib.experiments.paper_a_baselines import PAPER_TABLE_III
 from hudnlib.experiments.paper_a_hgsage_run_experiments import TRAINING_RUNS
-from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
-from hudnlib.experiments.paper_b_statistics import table_statistics
+from hudnlib.experiments.paper_b.selected import SELECTED_NAMES
+from hudnlib.experiments.paper_b.table_statistics import table_statistics
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.scorecard import ANSWERS, SECTIONS, STATUSES, comparison_status, number_status, scorecard
 from hudnlib.experiments.status_rules import rank_status, runs_status

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from hudnlib.experiments import runner
-from hudnlib.experiments.paper_b_static import StaticConfig
+from hudnlib.experiments.paper_b.static import StaticConfig
 from hudnlib.gnn.training import load_checkpoint
 from hudnlib.storage import StoreError, atomic_path, file_digest, write_json
 
@@ -141,7 +141,7 @@ def test_a_damaged_stored_frame_is_never_served(tmp_path, reference, damage, cap
 
 def test_two_configs_run_concurrently_keep_their_own_results(tmp_path):
     script = ("import sys; from hudnlib.experiments import runner; "
-              "from hudnlib.experiments.paper_b_static import StaticConfig; "
+              "from hudnlib.experiments.paper_b.static import StaticConfig; "
               "c = StaticConfig(samples=6, n_users=(30,), methods=('Ours', 'Random'), n_iter=30, "
               "seed=int(sys.argv[1])); "
               f"runner.run('{NAME}', config=c, n_workers=0, chunk_size=1, progress=False, "

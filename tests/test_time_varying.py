@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from hudnlib.experiments.paper_b_time_varying import TimeVaryingConfig, gauss_markov_fading
+from hudnlib.experiments.paper_b.time_varying import TimeVaryingConfig, gauss_markov_fading
 
 
 @pytest.mark.parametrize("rho", [0.97, 0.9, 0.0])

@@ -30,12 +30,12 @@ from hudnlib.experiments.paper_a_gnn import (
 )
 from hudnlib.experiments.paper_a_central_claim import run_frame, training_runs_table
 from hudnlib.experiments.paper_a_hgsage_run_experiments import TRAINING_RUNS
-from hudnlib.experiments.paper_b_claims import figure_claims
-from hudnlib.experiments.paper_b_convergence import convergence_summary
-from hudnlib.experiments.paper_b_scaling import slope_table
-from hudnlib.experiments.paper_b_static import complexity_table
-from hudnlib.experiments.paper_b_selected import SELECTED_NAMES
-from hudnlib.experiments.paper_b_statistics import table_statistics
+from hudnlib.experiments.paper_b.claims import figure_claims
+from hudnlib.experiments.paper_b.convergence import convergence_summary
+from hudnlib.experiments.paper_b.scaling import slope_table
+from hudnlib.experiments.paper_b.static import complexity_table
+from hudnlib.experiments.paper_b.selected import SELECTED_NAMES
+from hudnlib.experiments.paper_b.table_statistics import table_statistics
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.statistics import mean_ci
 from hudnlib.experiments.status_rules import STATUSES, comparison_status, number_status, rank_status, runs_status

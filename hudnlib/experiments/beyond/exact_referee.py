@@ -32,9 +32,9 @@ from hudnlib.baselines.paper_b import genetic_association, two_ring_search
 from hudnlib.exact import SUM_LOG_RATE, SUM_RATE, haf_optimum, sum_rate_optimum
 from hudnlib.experiments.beyond.paper_b_on_a import MASKED_SE, corrected_radio_map
 from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig
-from hudnlib.experiments.paper_b_readings import reading_config
-from hudnlib.experiments.paper_b_selected import SELECTED
-from hudnlib.experiments.paper_b_static import DROP_USERS, RATIOS, prepare_channels, solve_drop
+from hudnlib.experiments.paper_b.readings import reading_config
+from hudnlib.experiments.paper_b.selected import SELECTED
+from hudnlib.experiments.paper_b.static import DROP_USERS, RATIOS, prepare_channels, solve_drop
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.pricing import price_association
 from hudnlib.radio import dbm_to_w, noise_power_w, sinr_kernel

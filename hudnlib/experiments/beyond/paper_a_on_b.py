@@ -22,9 +22,9 @@ import pandas as pd
 
 from hudnlib.baselines.paper_a import METHODS as PAPER_A_METHODS
 from hudnlib.experiments.beyond.metrics import decision_scores
-from hudnlib.experiments.paper_b_readings import reading_config
-from hudnlib.experiments.paper_b_selected import SELECTED
-from hudnlib.experiments.paper_b_static import (
+from hudnlib.experiments.paper_b.readings import reading_config
+from hudnlib.experiments.paper_b.selected import SELECTED
+from hudnlib.experiments.paper_b.static import (
     DROP_USERS, RATIOS, StaticConfig, check_drop_sizes, prepare_channels, solve_drop,
 )
 from hudnlib.experiments.registry import Experiment, register

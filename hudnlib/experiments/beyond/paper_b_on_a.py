@@ -29,7 +29,7 @@ from hudnlib.baselines.paper_a import METHODS as PAPER_A_METHODS
 from hudnlib.baselines.paper_b import genetic_association, two_ring_search
 from hudnlib.experiments.beyond.metrics import decision_scores
 from hudnlib.experiments.paper_a_baselines import READINGS, BaselineConfig, prepare_events, radio_map_of
-from hudnlib.experiments.paper_b_readings import ALPHA_READINGS
+from hudnlib.experiments.paper_b.readings import ALPHA_READINGS
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.pricing import price_association
 from hudnlib.radio import dbm_to_w, sinr_kernel

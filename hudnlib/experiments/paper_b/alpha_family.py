@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.baselines.paper_b import METHODS
-from hudnlib.experiments.paper_b_readings import ALPHA_READINGS
-from hudnlib.experiments.paper_b_static import DROP_USERS, check_drop_sizes, prepare_channels
-from hudnlib.experiments.paper_b_targets import TABLES
+from hudnlib.experiments.paper_b.readings import ALPHA_READINGS
+from hudnlib.experiments.paper_b.static import DROP_USERS, check_drop_sizes, prepare_channels
+from hudnlib.experiments.paper_b.targets import TABLES
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.fairness import group_haf
 from hudnlib.scenarios.paper_b import ALPHA_GROUPS, HetNetConfig, draw_alphas, spectral_efficiency_of

@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.baselines.paper_b import METHODS
-from hudnlib.experiments.paper_b_static import (
+from hudnlib.experiments.paper_b.static import (
     DROP_USERS, HOMOGENEOUS, RATIOS, StaticConfig, group_metrics, method_kwargs, prepare_channels,
 )
-from hudnlib.experiments.paper_b_targets import COLUMNS, TABLES
+from hudnlib.experiments.paper_b.targets import COLUMNS, TABLES
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.scenarios.paper_b import ALPHA_GROUPS, NETWORKS, HetNetConfig, draw_alphas, spectral_efficiency_of
 

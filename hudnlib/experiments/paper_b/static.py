@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.baselines.paper_b import METHODS, Solution
-from hudnlib.experiments.paper_b_targets import COLUMNS, TABLES
+from hudnlib.experiments.paper_b.targets import COLUMNS, TABLES
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.scenarios.channel_sets import load_channel_set
 from hudnlib.scenarios.paper_b import (

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hudnlib.experiments.paper_b_static import FIG_METHODS, metric_table, users_table
-from hudnlib.experiments.paper_b_time_varying import metric_table_tv, slot_summary
+from hudnlib.experiments.paper_b.static import FIG_METHODS, metric_table, users_table
+from hudnlib.experiments.paper_b.time_varying import metric_table_tv, slot_summary
 from hudnlib.numbers import format_number
 
 __all__ = ["figure_claims"]

@@ -1,7 +1,7 @@
-"""Paper B's tables and figures under the reading selected by :mod:`paper_b_readings`.
+"""Paper B's tables and figures under the reading selected by :mod:`hudnlib.experiments.paper_b.readings`.
 
 :data:`SELECTED` is the best-scoring combination of the ranking computed by the experiment
-``paper_b_readings`` (200 drops, distance :func:`~hudnlib.experiments.paper_b_readings.asinh_distance`
+``paper_b_readings`` (200 drops, distance :func:`~hudnlib.experiments.paper_b.readings.asinh_distance`
 over the 90 numbers of Tables III-IV). It is written here so that the selected experiments
 have fixed configs; the book and a test check that it is still the ranking's winner.
 Nothing was tuned: every factor is a discrete reading.
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from hudnlib.experiments.paper_b_readings import ALPHA_READINGS, reading_config
-from hudnlib.experiments.paper_b_static import FIG_METHODS, prepare_channels, run_static_samples, users_table
-from hudnlib.experiments.paper_b_statistics import table_statistics
-from hudnlib.experiments.paper_b_time_varying import TimeVaryingConfig, run_tv_samples, slot_table
+from hudnlib.experiments.paper_b.readings import ALPHA_READINGS, reading_config
+from hudnlib.experiments.paper_b.static import FIG_METHODS, prepare_channels, run_static_samples, users_table
+from hudnlib.experiments.paper_b.table_statistics import table_statistics
+from hudnlib.experiments.paper_b.time_varying import TimeVaryingConfig, run_tv_samples, slot_table
 from hudnlib.experiments.registry import Experiment, register
 
 __all__ = ["SELECTED", "SELECTED_NAMES"]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from hudnlib.baselines.paper_b import METHODS, two_ring_search
-from hudnlib.experiments.paper_b_static import DROP_USERS, HOMOGENEOUS, RATIOS, group_metrics, prepare_channels
+from hudnlib.experiments.paper_b.static import DROP_USERS, HOMOGENEOUS, RATIOS, group_metrics, prepare_channels
 from hudnlib.experiments.registry import Experiment, register
 from hudnlib.scenarios.paper_b import ALPHA_GROUPS, HetNetConfig, draw_alphas, spectral_efficiency_of
 

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hudnlib.experiments.paper_b_static import StaticConfig
-from hudnlib.experiments.paper_b_targets import COLUMNS, TABLES
+from hudnlib.experiments.paper_b.static import StaticConfig
+from hudnlib.experiments.paper_b.targets import COLUMNS, TABLES
 from hudnlib.experiments.statistics import bootstrap_ci
 from hudnlib.experiments.status_rules import number_status
 
