@@ -78,9 +78,11 @@ def time_step(step, repeats=5):
     return min(times)
 
 
-def product_floor(step, device: torch.device, repeats: int = 5) -> tuple[float, float]:
+def product_floor(step, device: torch.device, repeats: int = 5,
+                  dtype: torch.dtype = torch.float32) -> tuple[float, float]:
     """(seconds, FLOPs) of the matrix products one call of ``step`` runs, replayed alone with
-    the same shapes on ``device``: the time the step would take if it did nothing else."""
+    the same shapes on ``device`` (in ``dtype``; the model computes in float32): the time the
+    step would take if it did nothing else."""
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         step()
     products = []
@@ -89,7 +91,8 @@ def product_floor(step, device: torch.device, repeats: int = 5) -> tuple[float, 
             a, b = event.input_shapes[0], event.input_shapes[1]
             products.append((tuple(a), tuple(b), event.count))
     flops = sum(2.0 * np.prod(a) * b[-1] * count for a, b, count in products)
-    tensors = [(torch.randn(a, device=device), torch.randn(b, device=device), count) for a, b, count in products]
+    tensors = [(torch.randn(a, device=device, dtype=dtype), torch.randn(b, device=device, dtype=dtype), count)
+               for a, b, count in products]
 
     def replay():
         for x, y, count in tensors:
@@ -135,6 +138,8 @@ def authors_steps(device: torch.device) -> None:
           f"{1e3 * (t_grl - t_grl_fixed):.1f} ms; 10,000 steps: {t_grl * 1e4 / 60:.1f} min)")
     print(f"    matrix products alone:        {1e3 * floor:8.1f} ms  ({flops / 1e9:.1f} GFLOP at "
           f"{flops / floor / 1e9:.0f} GFLOP/s; step / floor = {t_grl / floor:.2f})")
+    half, _ = product_floor(lambda: grl_step(False), device, dtype=torch.bfloat16)
+    print(f"    the same products in bfloat16 (a lead, not what the model computes): {1e3 * half:.1f} ms")
     reference = reference_grl_step(model, fixed, device)
     t_ref = time_step(reference, repeats=5)
     print(f"  reference GRL step (concatenate-then-map layers, dense topk draw, fixed batch): "
@@ -156,6 +161,10 @@ def authors_steps(device: torch.device) -> None:
               f"(10,000 steps x 200 events: {t / events * 2e6 / 3600:.2f} h)")
         print(f"    matrix products alone:        {1e3 * floor / events:8.2f} ms per event-step ({flops / events / 1e9:.2f} "
               f"GFLOP at {flops / floor / 1e9:.0f} GFLOP/s; step / floor = {t / floor:.2f})")
+        if events == 10:
+            half = [product_floor(lambda: srl(n), device, repeats=3, dtype=torch.bfloat16)[0] for n in (10, 1)]
+            print(f"    the same products in bfloat16 (a lead, not what the model computes): "
+                  f"{1e3 * (half[0] - half[1]) / 9 / events:.2f} ms per event-step")
     one = type(fixed[0])(**{k: (v[:1] if isinstance(v, torch.Tensor) else v) for k, v in fixed[0].__dict__.items()})
     per_event = reference_srl_step(kept.to(device), one, fixed[1][:1], device)
     t_one = time_step(per_event, repeats=10)
