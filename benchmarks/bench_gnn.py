@@ -78,11 +78,9 @@ def time_step(step, repeats=5):
     return min(times)
 
 
-def product_floor(step, device: torch.device, repeats: int = 5,
-                  dtype: torch.dtype = torch.float32) -> tuple[float, float]:
-    """(seconds, FLOPs) of the matrix products one call of ``step`` runs, replayed alone with
-    the same shapes on ``device`` (in ``dtype``; the model computes in float32): the time the
-    step would take if it did nothing else."""
+def recorded_products(step) -> list[tuple[tuple[int, ...], tuple[int, ...], int]]:
+    """The matrix products one call of ``step`` runs: both operands' shapes and the count, from
+    torch's profiler."""
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         step()
     products = []
@@ -90,6 +88,14 @@ def product_floor(step, device: torch.device, repeats: int = 5,
         if event.key in ("aten::mm", "aten::bmm") and event.input_shapes and len(event.input_shapes[0]) >= 2:
             a, b = event.input_shapes[0], event.input_shapes[1]
             products.append((tuple(a), tuple(b), event.count))
+    return products
+
+
+def product_floor(products, device: torch.device, repeats: int = 5,
+                  dtype: torch.dtype = torch.float32) -> tuple[float, float]:
+    """(seconds, FLOPs) of :func:`recorded_products` replayed alone on ``device`` (in
+    ``dtype``; the model computes in float32): the time the step would take if it did nothing
+    else."""
     flops = sum(2.0 * np.prod(a) * b[-1] * count for a, b, count in products)
     tensors = [(torch.randn(a, device=device, dtype=dtype), torch.randn(b, device=device, dtype=dtype), count)
                for a, b, count in products]
@@ -130,7 +136,8 @@ def authors_steps(device: torch.device) -> None:
 
     t_grl = time_step(grl_step, repeats=10)
     t_grl_fixed = time_step(lambda: grl_step(False), repeats=10)
-    floor, flops = product_floor(lambda: grl_step(False), device)
+    grl_products = recorded_products(lambda: grl_step(False))
+    floor, flops = product_floor(grl_products, device)
     print(f"Authors' HGSAGE ({n_ue} UEs x {n_bs} BSs) on {device.type}"
           f"{' (' + torch.cuda.get_device_name(0) + ')' if device.type == 'cuda' else ''}, "
           f"{torch.get_num_threads()} CPU threads:")
@@ -138,7 +145,7 @@ def authors_steps(device: torch.device) -> None:
           f"{1e3 * (t_grl - t_grl_fixed):.1f} ms; 10,000 steps: {t_grl * 1e4 / 60:.1f} min)")
     print(f"    matrix products alone:        {1e3 * floor:8.1f} ms  ({flops / 1e9:.1f} GFLOP at "
           f"{flops / floor / 1e9:.0f} GFLOP/s; step / floor = {t_grl / floor:.2f})")
-    half, _ = product_floor(lambda: grl_step(False), device, dtype=torch.bfloat16)
+    half, _ = product_floor(grl_products, device, dtype=torch.bfloat16)
     print(f"    the same products in bfloat16 (a lead, not what the model computes): {1e3 * half:.1f} ms")
     reference = reference_grl_step(model, fixed, device)
     t_ref = time_step(reference, repeats=5)
@@ -154,21 +161,25 @@ def authors_steps(device: torch.device) -> None:
             sync()
 
         t = (time_step(lambda: srl(10), repeats=3) - time_step(lambda: srl(1), repeats=3)) / 9
-        (floor_10, flops_10), (floor_1, flops_1) = (product_floor(lambda: srl(10), device, repeats=3),
-                                                    product_floor(lambda: srl(1), device, repeats=3))
-        floor, flops = (floor_10 - floor_1) / 9, (flops_10 - flops_1) / 9  # per step, setup left out as above
+        srl_products = [recorded_products(lambda: srl(n)) for n in (10, 1)]
+
+        def step_floor(dtype=torch.float32):
+            """Products of one SRL step: those of 10 steps less those of 1, over 9 (setup left out as above)."""
+            (floor_10, flops_10), (floor_1, flops_1) = (product_floor(p, device, 3, dtype) for p in srl_products)
+            return (floor_10 - floor_1) / 9, (flops_10 - flops_1) / 9
+
+        floor, flops = step_floor()
         print(f"  SRL batched over {events:3d} events: {1e3 * t / events:6.2f} ms per event-step "
               f"(10,000 steps x 200 events: {t / events * 2e6 / 3600:.2f} h)")
         print(f"    matrix products alone:        {1e3 * floor / events:8.2f} ms per event-step ({flops / events / 1e9:.2f} "
               f"GFLOP at {flops / floor / 1e9:.0f} GFLOP/s; step / floor = {t / floor:.2f})")
         if events == 10:
-            half = [product_floor(lambda: srl(n), device, repeats=3, dtype=torch.bfloat16)[0] for n in (10, 1)]
             print(f"    the same products in bfloat16 (a lead, not what the model computes): "
-                  f"{1e3 * (half[0] - half[1]) / 9 / events:.2f} ms per event-step")
+                  f"{1e3 * step_floor(torch.bfloat16)[0] / events:.2f} ms per event-step")
     one = type(fixed[0])(**{k: (v[:1] if isinstance(v, torch.Tensor) else v) for k, v in fixed[0].__dict__.items()})
     per_event = reference_srl_step(kept.to(device), one, fixed[1][:1], device)
     t_one = time_step(per_event, repeats=10)
-    floor_one, flops_one = product_floor(per_event, device)
+    floor_one, flops_one = product_floor(recorded_products(per_event), device)
     print(f"  SRL one event at a time (reference): {1e3 * t_one:.2f} ms per event-step; its products alone "
           f"{1e3 * floor_one:.2f} ms ({flops_one / 1e9:.2f} GFLOP)")
 
