@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_gnn.py
 	$(BIN)/python benchmarks/bench_contention.py
 	$(BIN)/python benchmarks/bench_beyond.py
+	$(BIN)/python benchmarks/precision_study.py time
 
 # Jupyter Book's execution cache keys only on notebook code: drop it whenever the library,
 # the data or the pinned environment change, so that no chapter shows a stale result.

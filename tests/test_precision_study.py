@@ -1,0 +1,70 @@
+"""The precision study's mixed step (``benchmarks/precision_study.py``) is the library's
+forward with its products cast: with float32 products it gives the library's outputs and
+gradients on the same draws, and with bfloat16 it stays near them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from hudnlib.gnn.authors import AuthorsHGSAGE, authors_loss_terms
+from hudnlib.gnn.graph import dense_batch_of, strongest_labels
+from hudnlib.radio import dbm_to_w, noise_power_w
+
+_spec = importlib.util.spec_from_file_location(
+    "precision_study", Path(__file__).resolve().parents[1] / "benchmarks" / "precision_study.py")
+study = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(study)
+
+
+def _batch():
+    rng = np.random.default_rng(4)
+    gain = 10.0 ** rng.uniform(-13, -7, (3, 12, 7))
+    detectable = gain > 10**-10
+    for b in range(3):
+        detectable[b, np.arange(12), rng.integers(0, 7, 12)] = True
+    p_max = dbm_to_w(np.r_[50.0, np.full(6, 20.0)])
+    return dense_batch_of(gain, detectable, p_max, noise_power_w(20e6)), strongest_labels(gain, detectable)
+
+
+def _outputs_and_grads(model, batch, labels):
+    model.zero_grad()
+    z, x, power = model(batch, np.random.default_rng(5))
+    loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
+    loss.backward()
+    return (z, x, power, loss), [p.grad.clone() for p in model.parameters()]
+
+
+def _pair(half: torch.dtype):
+    torch.manual_seed(0)
+    library = AuthorsHGSAGE(12, 7, samples=3)
+    mixed = type("Mixed", (study.MixedHGSAGE,), {"half": half})(12, 7, samples=3)
+    mixed.load_state_dict(library.state_dict())  # a checkpoint of one loads into the other
+    return library, mixed
+
+
+def test_mixed_step_with_float32_products_is_the_library_step():
+    batch, labels = _batch()
+    library, mixed = _pair(torch.float32)
+    (ours, our_grads), (theirs, their_grads) = (_outputs_and_grads(m, batch, labels) for m in (mixed, library))
+    for a, b in zip(ours, theirs):
+        assert a.dtype == b.dtype
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-12)
+    for a, b in zip(our_grads, their_grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_mixed_step_in_bfloat16_stays_near_the_library_step():
+    batch, labels = _batch()
+    library, mixed = _pair(torch.bfloat16)
+    (z, _, power, _), _ = _outputs_and_grads(mixed, batch, labels)
+    (z_ref, _, power_ref, _), _ = _outputs_and_grads(library, batch, labels)
+    z, z_ref, power, power_ref = (t.detach() for t in (z, z_ref, power, power_ref))
+    assert z.dtype == torch.float32 and power.dtype == torch.float64
+    spread = float(z_ref.max() - z_ref.min())
+    assert float((z - z_ref).abs().max()) < 0.02 * spread  # bfloat16 keeps 8 bits: 2^-8 per rounding
+    assert float(((power - power_ref).abs() / power_ref).max()) < 0.01
+    assert float((z.argmax(-1) == z_ref.argmax(-1)).double().mean()) > 0.9
