@@ -160,7 +160,7 @@ def run_config(seed: int, steps: int = PAPER_STEPS) -> TrainingRunConfig:
 
 
 def checkpoint(seed: int, form: str = "mixed") -> Path:
-    return STUDY_DIR / f"grl_{form}_bfloat16_seed{seed}.pt"
+    return STUDY_DIR / f"grl_{form}_seed{seed}.pt"
 
 
 def time_steps() -> None:
@@ -304,7 +304,13 @@ def main() -> None:
             parser.error(f"need run >= 1 and 1 <= events <= {SECOND_SETTING_EVENTS}, got {args.run}, {args.events}")
         srl(args.run, args.events, args.form)
     else:
-        evaluate(args.seeds, args.form)
+        missing = [seed for seed in args.seeds if not checkpoint(seed, args.form).exists()]
+        if missing:
+            parser.error(f"no {args.form} run in {STUDY_DIR} for seed(s) {missing}: train them first")
+        try:
+            evaluate(args.seeds, args.form)
+        except ValueError as exc:  # a run not trained to its last step
+            parser.error(str(exc))
 
 
 if __name__ == "__main__":
