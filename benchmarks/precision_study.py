@@ -160,10 +160,12 @@ def run_config(seed: int, steps: int = PAPER_STEPS) -> TrainingRunConfig:
 
 
 def checkpoint(seed: int, form: str = "mixed") -> Path:
+    """Where the study keeps the GRL checkpoint of ``form`` and ``seed``."""
     return STUDY_DIR / f"grl_{form}_seed{seed}.pt"
 
 
 def time_steps() -> None:
+    """Prints the library's float32 GRL step and each form's, alone on the same batches."""
     config = AuthorsGNNConfig(samples=200, reading="authors")
     radio_map, p_max, noise = reading_setting(config)
     n_ue, n_bs = radio_map.config.n_active, len(p_max)
@@ -189,6 +191,8 @@ def time_steps() -> None:
 
 
 def train(seed: int, steps: int, form: str) -> None:
+    """Trains (or resumes) GRL of ``form`` with training seed ``seed`` to ``steps`` steps and
+    prints its 50-step moving batch rate at a few steps."""
     config = run_config(seed, steps)
     radio_map, p_max, noise = reading_setting(config)
     STUDY_DIR.mkdir(exist_ok=True)
@@ -252,6 +256,8 @@ def evaluate(seeds: list[int], form: str) -> None:
 
 
 def srl(run: int, events: int, form: str) -> None:
+    """SRL at the authors' 10,000 steps in ``form`` from stored float32 training run ``run`` on
+    its first ``events`` events, against that run's stored SRL (and GRL) on them."""
     config = replace(run_config(10 + run), samples=SECOND_SETTING_EVENTS, srl_steps=PAPER_STEPS)
     radio_map, p_max, _ = reading_setting(config)
     inputs = prepare_events(config.baselines)
