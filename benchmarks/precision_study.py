@@ -40,11 +40,11 @@ Run each command alone on the idle machine: the times are the point.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import time
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -140,16 +140,17 @@ FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Fl
 """The step's forms by name (``train --form``)."""
 
 
-@contextlib.contextmanager
-def built_as(cls: type[MixedHGSAGE]) -> Iterator[None]:
-    """The library's training loop builds ``cls`` instead of its float32 model (it builds its
-    models through ``authors_training._new_model``)."""
-    original = authors_training._new_model
-    authors_training._new_model = lambda config, n_ue, n_bs: cls(n_ue, n_bs, mask_to_edges=config.mask_to_edges)
-    try:
-        yield
-    finally:
-        authors_training._new_model = original
+def built_as(cls: type[MixedHGSAGE]) -> AbstractContextManager:
+    """While entered, the library's training loop builds ``cls`` instead of its float32 model
+    (it builds its models through ``authors_training._new_model``)."""
+    return mock.patch.object(authors_training, "_new_model",
+                             lambda config, n_ue, n_bs: cls(n_ue, n_bs, mask_to_edges=config.mask_to_edges))
+
+
+def evaluated_as(model: AuthorsHGSAGE) -> AbstractContextManager:
+    """While entered, :func:`hudnlib.experiments.paper_a_hgsage_runs.run_samples` evaluates
+    ``model`` instead of the stored run's model (it takes its model from ``_trained``)."""
+    return mock.patch.object(paper_a_hgsage_runs, "_trained", lambda _config: model)
 
 
 def run_config(seed: int, steps: int = PAPER_STEPS) -> TrainingRunConfig:
@@ -222,8 +223,8 @@ def evaluate(seeds: list[int], form: str) -> None:
         config = run_config(seed)
         model = kept_model(checkpoint(seed, form), paper_a_hgsage_runs.run_train_config(config),
                            radio_map.config.n_active, len(p_max)).eval()
-        paper_a_hgsage_runs._trained = lambda _config, model=model: model  # evaluate this model, as run_samples does
-        ours = event_totals_by_method(paper_a_hgsage_runs.run_samples(config, np.arange(config.samples), inputs))["GRL"]
+        with evaluated_as(model):
+            ours = event_totals_by_method(paper_a_hgsage_runs.run_samples(config, np.arange(config.samples), inputs))["GRL"]
         twin = event_totals_by_method(load(f"paper_a_hgsage_authors_grl_run{config.training_run}_authors", "full")[0])["GRL"]
         best, vs_twin, own = paired_against(ours, baselines), paired_against(ours, twin), paired_against(twin, baselines)
         gaps.append(vs_twin["difference [bit/s/Hz]"])
@@ -264,12 +265,12 @@ def srl(run: int, events: int, form: str) -> None:
     stored = event_totals_by_method(load(f"paper_a_hgsage_authors_srl_run{run}_authors", "full")[0])
     model = FORMS[form](radio_map.config.n_active, len(p_max))
     model.load_state_dict(paper_a_hgsage_runs._trained(config).state_dict())
-    paper_a_hgsage_runs._trained = lambda _config: model.eval()  # the form's step on the stored run's weights
     frames = []
     for first in range(0, events, 10):
         chunk = np.arange(first, min(first + 10, events))
         start = time.perf_counter()
-        frames.append(paper_a_hgsage_runs.run_samples(config, chunk, {k: v[chunk] for k, v in inputs.items()}))
+        with evaluated_as(model.eval()):  # the form's step on the stored run's weights
+            frames.append(paper_a_hgsage_runs.run_samples(config, chunk, {k: v[chunk] for k, v in inputs.items()}))
         seconds = time.perf_counter() - start
         print(f"events {chunk[0]}-{chunk[-1]}: {seconds:.0f} s ({1e3 * seconds / len(chunk) / PAPER_STEPS:.2f} ms "
               f"per event-step)", flush=True)
