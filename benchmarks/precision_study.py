@@ -208,6 +208,12 @@ def train(seed: int, steps: int, form: str) -> None:
           "batch rate at steps " + ", ".join(f"{m}: {smooth.iloc[m - 1]:.1f}" for m in marks))
 
 
+def _difference(paired: dict, digits: int = 1) -> str:
+    """``+d [+low, +high]`` of a :func:`paired_against` result."""
+    return (f"{paired['difference [bit/s/Hz]']:+.{digits}f} [{paired['difference CI low']:+.{digits}f}, "
+            f"{paired['difference CI high']:+.{digits}f}]")
+
+
 def evaluate(seeds: list[int], form: str) -> None:
     """Prints, per seed, the ``form`` run's kept GRL beside its float32 twin's, then the verdict of
     the criterion written before the runs finished: over the seeds, the 95% t interval of the mean
@@ -234,11 +240,9 @@ def evaluate(seeds: list[int], form: str) -> None:
             smooth = pd.read_parquet(path.with_suffix(".history.parquet"))["mean_rate"].rolling(50, min_periods=1).mean()
             climb[name] = " / ".join(f"{smooth.iloc[m - 1]:.0f}" for m in (100, 300, 1000, 3000, 10_000))
         rows.append({"seed": seed, f"{form} GRL": best["mean [bit/s/Hz]"],
-                     f"{form} - {BASELINE}": f"{best['difference [bit/s/Hz]']:+.1f} [{best['difference CI low']:+.1f}, "
-                                            f"{best['difference CI high']:+.1f}]",
+                     f"{form} - {BASELINE}": _difference(best),
                      "float32 GRL": own["mean [bit/s/Hz]"],
-                     f"{form} - float32": f"{vs_twin['difference [bit/s/Hz]']:+.1f} [{vs_twin['difference CI low']:+.1f}, "
-                                        f"{vs_twin['difference CI high']:+.1f}]",
+                     f"{form} - float32": _difference(vs_twin),
                      f"moving rate at 100/300/1k/3k/10k, {form}": climb[form], "float32": climb["float32"]})
     print(pd.DataFrame(rows).to_string(index=False, float_format="{:.1f}".format))
     delta = float(np.mean(half_widths))
@@ -280,8 +284,7 @@ def srl(run: int, events: int, form: str) -> None:
         spread = (ours[method] - stored[method]).dropna().std(ddof=1)
         print(f"{method}: {form} {change['mean [bit/s/Hz]']:.1f}, float32 "
               f"{change['mean [bit/s/Hz]'] - change['difference [bit/s/Hz]']:.1f}, change "
-              f"{change['difference [bit/s/Hz]']:+.2f} [{change['difference CI low']:+.2f}, "
-              f"{change['difference CI high']:+.2f}] on {change['events']} events (per-event sd {spread:.2f})")
+              f"{_difference(change, 2)} on {change['events']} events (per-event sd {spread:.2f})")
 
 
 def main() -> None:
