@@ -1,12 +1,14 @@
-"""Reduced precision for the authors' GRL and SRL on this CPU: a diagnostic outside the stored
-results.
+"""Reduced precision, and same-maths float32 rewrites, for the authors' GRL and SRL on this CPU:
+a diagnostic outside the stored results.
 
 The library trains in float32. This script asks whether a step that runs most of its matrix
-products in bfloat16 (this CPU has AVX512-BF16) trains the same models, and how fast it is.
-The README gives its results and the verdict.
+products in bfloat16 (this CPU has AVX512-BF16) trains the same models, and how fast it is;
+and how fast the step gets in float32 when rewritten without changing its maths
+(``float32_rewrites.py``). The README gives its results and the verdicts.
 
 - ``time``: the library's float32 GRL step and each form below, alone on the same stream of
-  batches (ms per step, fastest and median of 10, after one warm-up step).
+  batches (ms per step, fastest and median of 10, after one warm-up step); for the float32
+  forms also their matrix products replayed alone (``bench_gnn.py``'s floor).
 - ``train SEED [STEPS] [--form FORM]``: GRL of the reading ``authors`` in that form, through the
   library's own training loop (:func:`hudnlib.gnn.authors_training.train_grl_authors`: the same
   draws, loss, schedule, keep-best rule and resumable checkpoints), the checkpoint in
@@ -32,7 +34,11 @@ product; the loss is the library's, in float64):
   batch normalisation on (its softmax at temperature 0.001 of max-min normalised logits
   resolves differences that bfloat16 rounds away);
 - ``float32-state``: the same with the first layer's states left in float32;
-- ``whole``: every product in bfloat16.
+- ``whole``: every product in bfloat16;
+- ``float32-rewritten`` (:class:`float32_rewrites.RewrittenHGSAGE`): float32 throughout, the
+  power head collapsed to one product and the sampled means gathered by numba kernels; its
+  training loop also draws its events with :class:`float32_rewrites.EventSource` and logs its
+  decision rates with :func:`float32_rewrites.decision_rate` (:func:`drawn_as`).
 
 Run each command alone on the idle machine: the times are the point.
 """
@@ -41,7 +47,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from unittest import mock
@@ -67,6 +73,10 @@ from hudnlib.gnn.authors import (
 from hudnlib.gnn.authors_training import AuthorsTrainConfig, kept_model, train_grl_authors
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.gnn.training import event_batch
+from hudnlib.scenarios.paper_a import RadioMap
+
+import float32_rewrites
+from bench_gnn import product_floor, recorded_products
 
 STUDY_DIR = Path(__file__).resolve().parents[1] / ".precision_study"
 BASELINE = "JUAPCMWSER"
@@ -136,8 +146,16 @@ class Float32StateHGSAGE(MixedHGSAGE):
     float32_first_state = True
 
 
-FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Float32StateHGSAGE}
+FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Float32StateHGSAGE,
+         "float32-rewritten": float32_rewrites.RewrittenHGSAGE}
 """The step's forms by name (``train --form``)."""
+
+REWRITTEN = "float32-rewritten"
+"""The form that also draws its events and logs its rates its own way (:func:`drawn_as`)."""
+
+FLOAT32_FORMS = ("float32 (the library)", REWRITTEN)
+"""The forms whose products ``time`` also replays alone (in float32, as they run; the rewritten
+form's gathers are numba kernels, not products)."""
 
 
 def built_as(cls: type[MixedHGSAGE]) -> AbstractContextManager:
@@ -145,6 +163,21 @@ def built_as(cls: type[MixedHGSAGE]) -> AbstractContextManager:
     (it builds its models through ``authors_training._new_model``)."""
     return mock.patch.object(authors_training, "_new_model",
                              lambda config, n_ue, n_bs: cls(n_ue, n_bs, mask_to_edges=config.mask_to_edges))
+
+
+def drawn_as(form: str, radio_map: RadioMap) -> AbstractContextManager:
+    """While entered, the library's training loop and SRL draw their events and compute their
+    decision rates as ``form`` does: :data:`REWRITTEN` with
+    :class:`float32_rewrites.EventSource` and :func:`float32_rewrites.decision_rate` (the same
+    events and rates), the other forms as the library."""
+    if form != REWRITTEN:
+        return nullcontext()
+    source = float32_rewrites.EventSource(radio_map)
+    stack = ExitStack()
+    stack.enter_context(mock.patch.object(authors_training, "event_batch",
+                                          lambda _map, rng, size, p_max, noise: source.batch(rng, size, p_max, noise)))
+    stack.enter_context(mock.patch.object(authors_training, "decision_rate", float32_rewrites.decision_rate))
+    return stack
 
 
 def evaluated_as(model: AuthorsHGSAGE) -> AbstractContextManager:
@@ -172,23 +205,33 @@ def time_steps() -> None:
     n_ue, n_bs = radio_map.config.n_active, len(p_max)
     print(f"GRL step, batch 64, events drawn included, {torch.get_num_threads()} threads "
           "(fastest / median of 10 after a warm-up):")
-    for name, cls in {"float32 (the library)": AuthorsHGSAGE, **FORMS}.items():
+    for name, cls in {FLOAT32_FORMS[0]: AuthorsHGSAGE, **FORMS}.items():
         torch.manual_seed(0)
         model = cls(n_ue, n_bs)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
         rng = np.random.default_rng(0)
-        times = []
-        for _ in range(11):
-            start = time.perf_counter()
-            batch, labels = event_batch(radio_map, rng, 64, p_max, noise)
+        draw = float32_rewrites.EventSource(radio_map).batch if name == REWRITTEN else \
+            (lambda rng_, size, p, n: event_batch(radio_map, rng_, size, p, n))
+        def step():
+            batch, labels = draw(rng, 64, p_max, noise)
             z, x, power = model(batch, rng)
             loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+
+        times = []
+        for _ in range(11):
+            start = time.perf_counter()
+            step()
             times.append(time.perf_counter() - start)
         fastest, median = min(times[1:]), float(np.median(times[1:]))
-        print(f"  {name:22s} {1e3 * fastest:6.1f} / {1e3 * median:6.1f} ms  (10,000 steps: {fastest * 1e4 / 60:.1f} min)")
+        floor = ""
+        if name in FLOAT32_FORMS:
+            seconds, flops = product_floor(recorded_products(step), torch.device("cpu"))
+            floor = f"; its matrix products alone {1e3 * seconds:.1f} ms ({flops / 1e9:.1f} GFLOP)"
+        print(f"  {name:22s} {1e3 * fastest:6.1f} / {1e3 * median:6.1f} ms  (10,000 steps: {fastest * 1e4 / 60:.1f} "
+              f"min{floor})")
 
 
 def train(seed: int, steps: int, form: str) -> None:
@@ -198,7 +241,7 @@ def train(seed: int, steps: int, form: str) -> None:
     radio_map, p_max, noise = reading_setting(config)
     STUDY_DIR.mkdir(exist_ok=True)
     start = time.perf_counter()
-    with built_as(FORMS[form]):
+    with built_as(FORMS[form]), drawn_as(form, radio_map):
         _, history = train_grl_authors(radio_map, p_max, noise, paper_a_hgsage_runs.run_train_config(config),
                                        checkpoint=checkpoint(seed, form))
     history.to_parquet(checkpoint(seed, form).with_suffix(".history.parquet"), index=False)
@@ -273,7 +316,7 @@ def srl(run: int, events: int, form: str) -> None:
     for first in range(0, events, 10):
         chunk = np.arange(first, min(first + 10, events))
         start = time.perf_counter()
-        with evaluated_as(model.eval()):  # the form's step on the stored run's weights
+        with evaluated_as(model.eval()), drawn_as(form, radio_map):  # the form's step on the stored run's weights
             frames.append(paper_a_hgsage_runs.run_samples(config, chunk, {k: v[chunk] for k, v in inputs.items()}))
         seconds = time.perf_counter() - start
         print(f"events {chunk[0]}-{chunk[-1]}: {seconds:.0f} s ({1e3 * seconds / len(chunk) / PAPER_STEPS:.2f} ms "

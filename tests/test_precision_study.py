@@ -5,6 +5,7 @@ gradients on the same draws, and with bfloat16 it stays near them."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,9 @@ from hudnlib.gnn.authors import AuthorsHGSAGE, authors_loss_terms
 from hudnlib.gnn.graph import dense_batch_of, strongest_labels
 from hudnlib.radio import dbm_to_w, noise_power_w
 
-_spec = importlib.util.spec_from_file_location(
-    "precision_study", Path(__file__).resolve().parents[1] / "benchmarks" / "precision_study.py")
+_BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(_BENCHMARKS))  # the study imports its sibling scripts
+_spec = importlib.util.spec_from_file_location("precision_study", _BENCHMARKS / "precision_study.py")
 study = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(study)
 

@@ -1,0 +1,145 @@
+"""The float32 rewrites of the authors' step (``benchmarks/float32_rewrites.py``) compute what
+the library computes: the same draws, events and decision rates, and the library's outputs and
+gradients up to float32 rounding."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hudnlib.gnn.authors import AuthorsHGSAGE, authors_loss_terms, projection_params
+from hudnlib.gnn.authors_training import decision_rate
+from hudnlib.gnn.graph import dense_batch_of, strongest_labels
+from hudnlib.gnn.sampling import sampled_weights
+from hudnlib.gnn.training import event_batch
+from hudnlib.radio import dbm_to_w, noise_power_w
+from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import float32_rewrites as rewrites  # noqa: E402
+
+
+def _batch(n_batch: int = 3):
+    rng = np.random.default_rng(4)
+    gain = 10.0 ** rng.uniform(-13, -7, (n_batch, 12, 7))
+    detectable = gain > 10**-10
+    for b in range(n_batch):
+        detectable[b, np.arange(12), rng.integers(0, 7, 12)] = True
+    p_max = dbm_to_w(np.r_[50.0, np.full(6, 20.0)])
+    return dense_batch_of(gain, detectable, p_max, noise_power_w(20e6)), strongest_labels(gain, detectable)
+
+
+def _dense(draw: rewrites.SampledDraw, n_cols: int) -> torch.Tensor:
+    """The draw as dense aggregation weights, from its drawn columns."""
+    out = np.zeros((*draw.count.shape, n_cols), np.float32)
+    for (b, i), n in np.ndenumerate(draw.count):
+        out[b, i, draw.index[b, i, :n]] = 1.0 / (n + 1)
+    return torch.from_numpy(out)
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_sampled_draw_keeps_the_library_draw(shared):
+    allowed = torch.from_numpy(np.random.default_rng(1).random((4, 9, 15)) < 0.5)
+    allowed[0, 3] = False  # a row with nothing to draw
+    allowed[1, 2] = False
+    allowed[1, 2, 4] = True  # and one with fewer than `samples`
+    library = sampled_weights(allowed, 5, np.random.default_rng(2), shared)
+    ours = rewrites.sampled_draw(allowed, 5, np.random.default_rng(2), shared)
+    torch.testing.assert_close(_dense(ours, 15), library, rtol=0, atol=0)
+    assert ours.count[0, 3] == 0 and ours.count[1, 2] == 1 and ours.count.max() == 5
+
+
+def test_gathered_mean_and_its_gradient_are_the_dense_product():
+    allowed = torch.from_numpy(np.random.default_rng(1).random((4, 9, 15)) < 0.6)
+    allowed[2, 5] = False
+    draw = rewrites.sampled_draw(allowed, 5, np.random.default_rng(3))
+    dense = sampled_weights(allowed, 5, np.random.default_rng(3))
+    x = torch.randn(4, 15, 8, requires_grad=True)
+    upstream = torch.randn(4, 9, 8)
+    ours = draw @ x[..., 1:7]  # a strided view, as the model's chunks are
+    ours.backward(upstream[..., :6])
+    our_grad, x.grad = x.grad.clone(), None
+    theirs = dense @ x[..., 1:7]
+    theirs.backward(upstream[..., :6])
+    torch.testing.assert_close(ours, theirs, rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(our_grad, x.grad, rtol=1e-6, atol=1e-6)
+    assert torch.all(ours[2, 5] == 0)
+
+
+def test_a_draw_refuses_what_its_kernels_do_not_average():
+    draw = rewrites.sampled_draw(torch.ones(1, 2, 3, dtype=torch.bool), 2, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="float32"):
+        draw @ torch.ones(1, 3, 4, dtype=torch.float64)
+
+
+def _outputs_and_grads(model, batch, labels, params=None):
+    model.zero_grad()
+    z, x, power = model(batch, np.random.default_rng(5), params=params)
+    loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
+    loss.backward()
+    return (z, x, power, loss), [p.grad.clone() for p in model.parameters()]
+
+
+def _pair():
+    torch.manual_seed(0)
+    library = AuthorsHGSAGE(12, 7, samples=3)
+    ours = rewrites.RewrittenHGSAGE(12, 7, samples=3)
+    ours.load_state_dict(library.state_dict())
+    return library, ours
+
+
+def test_rewritten_step_is_the_library_step():
+    batch, labels = _batch()
+    library, ours = _pair()
+    (a, a_grads), (b, b_grads) = (_outputs_and_grads(m, batch, labels) for m in (ours, library))
+    for mine, theirs in zip(a, b):  # the gathers add in another order: float32 rounding
+        assert mine.dtype == theirs.dtype
+        torch.testing.assert_close(mine, theirs, rtol=1e-5, atol=1e-5)
+    for mine, theirs in zip(a_grads, b_grads):  # the softmax at temperature 0.001 amplifies rounding
+        assert float((mine - theirs).norm()) <= 1e-3 * float(theirs.norm())
+
+
+def test_rewritten_step_with_one_set_of_weights_per_event_is_the_library_step():
+    """SRL batched over events passes the weights with a leading event axis."""
+    batch, labels = _batch()
+    library, ours = _pair()
+    params = {k: v.detach().unsqueeze(0).repeat(3, *([1] * v.dim())) for k, v in projection_params(library).items()}
+    with torch.no_grad():
+        mine, theirs = ours(batch, np.random.default_rng(5), params=params), library(batch, np.random.default_rng(5),
+                                                                                      params=params)
+    for a, b in zip(mine, theirs):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_collapsed_power_head_is_the_factored_head():
+    library, _ = _pair()
+    params = projection_params(library)
+    h = torch.randn(3, 7, 256)
+    factored = (h @ params["power_hidden"].mT + params["power_bias"][:, None]) @ params["power_out"].mT
+    collapsed = rewrites.collapsed_power_head(params)
+    torch.testing.assert_close(h @ collapsed["power_hidden"].mT + collapsed["power_bias"][:, None], factored,
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_event_source_draws_the_library_events():
+    radio_map = build_radio_map(HUDNConfig(grid_step_m=5.0, n_small=20, n_active=20), np.random.default_rng(0))
+    p_max, noise = dbm_to_w(radio_map.power_dbm), noise_power_w(20e6)
+    library, library_labels = event_batch(radio_map, np.random.default_rng(6), 5, p_max, noise)
+    ours, our_labels = rewrites.EventSource(radio_map).batch(np.random.default_rng(6), 5, p_max, noise)
+    torch.testing.assert_close(ours.gain, library.gain, rtol=1e-15, atol=0)
+    assert torch.equal(ours.adj, library.adj) and torch.equal(ours.p_max, library.p_max)
+    assert torch.equal(our_labels, library_labels)
+
+
+@pytest.mark.parametrize("idle_silent", [False, True])
+def test_decision_rate_is_the_library_rate(idle_silent):
+    batch, labels = _batch()
+    association = torch.from_numpy(np.random.default_rng(7).integers(0, 7, (3, 12)))
+    power = batch.p_max * torch.from_numpy(np.random.default_rng(8).random((3, 7)))
+    for decision in (association, labels):
+        torch.testing.assert_close(rewrites.decision_rate(decision, power, batch, idle_silent),
+                                   decision_rate(decision, power, batch, idle_silent), rtol=1e-12, atol=0)
