@@ -72,7 +72,6 @@ from hudnlib.gnn.authors import (
 )
 from hudnlib.gnn.authors_training import AuthorsTrainConfig, kept_model, train_grl_authors
 from hudnlib.gnn.sampling import sampled_weights
-from hudnlib.gnn.training import event_batch
 from hudnlib.scenarios.paper_a import RadioMap
 
 import float32_rewrites
@@ -146,12 +145,12 @@ class Float32StateHGSAGE(MixedHGSAGE):
     float32_first_state = True
 
 
-FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Float32StateHGSAGE,
-         "float32-rewritten": float32_rewrites.RewrittenHGSAGE}
-"""The step's forms by name (``train --form``)."""
-
 REWRITTEN = "float32-rewritten"
 """The form that also draws its events and logs its rates its own way (:func:`drawn_as`)."""
+
+FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Float32StateHGSAGE,
+         REWRITTEN: float32_rewrites.RewrittenHGSAGE}
+"""The step's forms by name (``train --form``)."""
 
 FLOAT32_FORMS = ("float32 (the library)", REWRITTEN)
 """The forms whose products ``time`` also replays alone (in float32, as they run; the rewritten
@@ -210,26 +209,26 @@ def time_steps() -> None:
         model = cls(n_ue, n_bs)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
         rng = np.random.default_rng(0)
-        draw = float32_rewrites.EventSource(radio_map).batch if name == REWRITTEN else \
-            (lambda rng_, size, p, n: event_batch(radio_map, rng_, size, p, n))
+
         def step():
-            batch, labels = draw(rng, 64, p_max, noise)
+            batch, labels = authors_training.event_batch(radio_map, rng, 64, p_max, noise)
             z, x, power = model(batch, rng)
             loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
 
-        times = []
-        for _ in range(11):
-            start = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - start)
+        with drawn_as(name, radio_map):  # the events drawn as the form's training loop draws them
+            times = []
+            for _ in range(11):
+                start = time.perf_counter()
+                step()
+                times.append(time.perf_counter() - start)
+            floor = ""
+            if name in FLOAT32_FORMS:
+                seconds, flops = product_floor(recorded_products(step), torch.device("cpu"))
+                floor = f"; its matrix products alone {1e3 * seconds:.1f} ms ({flops / 1e9:.1f} GFLOP)"
         fastest, median = min(times[1:]), float(np.median(times[1:]))
-        floor = ""
-        if name in FLOAT32_FORMS:
-            seconds, flops = product_floor(recorded_products(step), torch.device("cpu"))
-            floor = f"; its matrix products alone {1e3 * seconds:.1f} ms ({flops / 1e9:.1f} GFLOP)"
         print(f"  {name:22s} {1e3 * fastest:6.1f} / {1e3 * median:6.1f} ms  (10,000 steps: {fastest * 1e4 / 60:.1f} "
               f"min{floor})")
 
