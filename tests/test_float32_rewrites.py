@@ -11,26 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from hudnlib.gnn.authors import AuthorsHGSAGE, authors_loss_terms, projection_params
+from hudnlib.gnn.authors import AuthorsHGSAGE, projection_params
 from hudnlib.gnn.authors_training import decision_rate
-from hudnlib.gnn.graph import dense_batch_of, strongest_labels
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.gnn.training import event_batch
 from hudnlib.radio import dbm_to_w, noise_power_w
 from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map
+from tests.conftest import authors_batch, outputs_and_grads
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import float32_rewrites as rewrites  # noqa: E402
-
-
-def _batch(n_batch: int = 3):
-    rng = np.random.default_rng(4)
-    gain = 10.0 ** rng.uniform(-13, -7, (n_batch, 12, 7))
-    detectable = gain > 10**-10
-    for b in range(n_batch):
-        detectable[b, np.arange(12), rng.integers(0, 7, 12)] = True
-    p_max = dbm_to_w(np.r_[50.0, np.full(6, 20.0)])
-    return dense_batch_of(gain, detectable, p_max, noise_power_w(20e6)), strongest_labels(gain, detectable)
 
 
 def _dense(draw: rewrites.SampledDraw, n_cols: int) -> torch.Tensor:
@@ -76,14 +66,6 @@ def test_a_draw_refuses_what_its_kernels_do_not_average():
         draw @ torch.ones(1, 3, 4, dtype=torch.float64)
 
 
-def _outputs_and_grads(model, batch, labels, params=None):
-    model.zero_grad()
-    z, x, power = model(batch, np.random.default_rng(5), params=params)
-    loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
-    loss.backward()
-    return (z, x, power, loss), [p.grad.clone() for p in model.parameters()]
-
-
 def _pair():
     torch.manual_seed(0)
     library = AuthorsHGSAGE(12, 7, samples=3)
@@ -93,9 +75,9 @@ def _pair():
 
 
 def test_rewritten_step_is_the_library_step():
-    batch, labels = _batch()
+    batch, labels = authors_batch()
     library, ours = _pair()
-    (a, a_grads), (b, b_grads) = (_outputs_and_grads(m, batch, labels) for m in (ours, library))
+    (a, a_grads), (b, b_grads) = (outputs_and_grads(m, batch, labels) for m in (ours, library))
     for mine, theirs in zip(a, b):  # the gathers add in another order: float32 rounding
         assert mine.dtype == theirs.dtype
         torch.testing.assert_close(mine, theirs, rtol=1e-5, atol=1e-5)
@@ -105,7 +87,7 @@ def test_rewritten_step_is_the_library_step():
 
 def test_rewritten_step_with_one_set_of_weights_per_event_is_the_library_step():
     """SRL batched over events passes the weights with a leading event axis."""
-    batch, labels = _batch()
+    batch, labels = authors_batch()
     library, ours = _pair()
     params = {k: v.detach().unsqueeze(0).repeat(3, *([1] * v.dim())) for k, v in projection_params(library).items()}
     with torch.no_grad():
@@ -137,7 +119,7 @@ def test_event_source_draws_the_library_events():
 
 @pytest.mark.parametrize("idle_silent", [False, True])
 def test_decision_rate_is_the_library_rate(idle_silent):
-    batch, labels = _batch()
+    batch, labels = authors_batch()
     association = torch.from_numpy(np.random.default_rng(7).integers(0, 7, (3, 12)))
     power = batch.p_max * torch.from_numpy(np.random.default_rng(8).random((3, 7)))
     for decision in (association, labels):

@@ -16,6 +16,7 @@ from hudnlib.gnn.reference import authors_forward_reference
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.radio import dbm_to_w, noise_power_w
 from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map
+from tests.conftest import authors_arrays
 
 NOISE = noise_power_w(20e6)
 
@@ -138,16 +139,8 @@ def test_every_shipped_checkpoint_loads_weights_only_and_the_authors_ones_build_
         AuthorsHGSAGE(n_ue, n_bs).load_state_dict(kept)
 
 
-def _arrays(rng, n_ue=12, n_bs=7, count=3):
-    gain = 10.0 ** rng.uniform(-13, -7, (count, n_ue, n_bs))
-    detectable = gain > 10**-10
-    for b in range(count):
-        detectable[b, np.arange(n_ue), rng.integers(0, n_bs, n_ue)] = True
-    return gain, detectable, dbm_to_w(np.r_[50.0, np.full(n_bs - 1, 20.0)])
-
-
 def test_batch_built_from_arrays_equals_the_batch_of_pyg_graphs():
-    gain, detectable, p_max = _arrays(np.random.default_rng(3))
+    gain, detectable, p_max = authors_arrays(np.random.default_rng(3))
     fast = dense_batch_of(gain, detectable, p_max, NOISE)
     slow = dense_batch([to_hetero_data(g, d, p_max, NOISE) for g, d in zip(gain, detectable)])
     for name in ("adj", "edge", "ue_x", "bs_x", "gain", "p_max"):
@@ -164,7 +157,7 @@ def test_fast_grl_step_equals_the_reference_step_on_the_same_draws(mask_to_edges
     """Projection before aggregation, shared products and the product-form batch norm are
     the same maths as the concatenate-then-map layer: same outputs, loss and gradients."""
     torch.manual_seed(0)
-    gain, detectable, p_max = _arrays(np.random.default_rng(4))
+    gain, detectable, p_max = authors_arrays(np.random.default_rng(4))
     batch = dense_batch_of(gain, detectable, p_max, NOISE)
     labels = strongest_labels(gain, detectable)
     model = AuthorsHGSAGE(12, 7, samples=3, mask_to_edges=mask_to_edges).double()
@@ -216,7 +209,7 @@ def test_batched_srl_equals_srl_one_event_at_a_time():
     """One set of weights per event and shared draws: each event's per-step decisions and
     rates are those of SRL run on it alone from the same seed (first steps, before float
     noise compounds)."""
-    gain, detectable, p_max = _arrays(np.random.default_rng(8), count=3)
+    gain, detectable, p_max = authors_arrays(np.random.default_rng(8), count=3)
     torch.manual_seed(1)
     model = AuthorsHGSAGE(12, 7)
     config = AuthorsTrainConfig(lr=1e-2, seed=3)

@@ -8,36 +8,16 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from hudnlib.gnn.authors import AuthorsHGSAGE, authors_loss_terms
-from hudnlib.gnn.graph import dense_batch_of, strongest_labels
-from hudnlib.radio import dbm_to_w, noise_power_w
+from hudnlib.gnn.authors import AuthorsHGSAGE
+from tests.conftest import authors_batch, outputs_and_grads
 
 _BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(_BENCHMARKS))  # the study imports its sibling scripts
 _spec = importlib.util.spec_from_file_location("precision_study", _BENCHMARKS / "precision_study.py")
 study = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(study)
-
-
-def _batch():
-    rng = np.random.default_rng(4)
-    gain = 10.0 ** rng.uniform(-13, -7, (3, 12, 7))
-    detectable = gain > 10**-10
-    for b in range(3):
-        detectable[b, np.arange(12), rng.integers(0, 7, 12)] = True
-    p_max = dbm_to_w(np.r_[50.0, np.full(6, 20.0)])
-    return dense_batch_of(gain, detectable, p_max, noise_power_w(20e6)), strongest_labels(gain, detectable)
-
-
-def _outputs_and_grads(model, batch, labels):
-    model.zero_grad()
-    z, x, power = model(batch, np.random.default_rng(5))
-    loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
-    loss.backward()
-    return (z, x, power, loss), [p.grad.clone() for p in model.parameters()]
 
 
 def _pair(half: torch.dtype):
@@ -49,9 +29,9 @@ def _pair(half: torch.dtype):
 
 
 def test_mixed_step_with_float32_products_is_the_library_step():
-    batch, labels = _batch()
+    batch, labels = authors_batch()
     library, mixed = _pair(torch.float32)
-    (ours, our_grads), (theirs, their_grads) = (_outputs_and_grads(m, batch, labels) for m in (mixed, library))
+    (ours, our_grads), (theirs, their_grads) = (outputs_and_grads(m, batch, labels) for m in (mixed, library))
     for a, b in zip(ours, theirs):
         assert a.dtype == b.dtype
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-12)
@@ -60,10 +40,10 @@ def test_mixed_step_with_float32_products_is_the_library_step():
 
 
 def test_mixed_step_in_bfloat16_stays_near_the_library_step():
-    batch, labels = _batch()
+    batch, labels = authors_batch()
     library, mixed = _pair(torch.bfloat16)
-    (z, _, power, _), _ = _outputs_and_grads(mixed, batch, labels)
-    (z_ref, _, power_ref, _), _ = _outputs_and_grads(library, batch, labels)
+    (z, _, power, _), _ = outputs_and_grads(mixed, batch, labels)
+    (z_ref, _, power_ref, _), _ = outputs_and_grads(library, batch, labels)
     z, z_ref, power, power_ref = (t.detach() for t in (z, z_ref, power, power_ref))
     assert z.dtype == torch.float32 and power.dtype == torch.float64
     spread = float(z_ref.max() - z_ref.min())
