@@ -10,10 +10,12 @@ additions:
   ``sigmoid((w_2^T W_1) h_j + b_j sum(w_2))``: a (256 x 1) product per BS instead of a
   (256 x 256) one, 2.6 of the step's 22.2 GFLOP. The parameters stay the factored ones, and
   autograd carries the gradients to them, so Adam's update is the same.
-- **The sampled mean as a gather** (:class:`SampledDraw`): each node averages at most 10 drawn
-  neighbours, so the aggregation products of the dense (B, N, M) weight matrices are 90% zeros.
-  Numba kernels gather the drawn rows (and scatter their gradients back), from the library's
-  own draws, whose drawn columns :func:`drawn_columns_kernel` lists.
+- **A layer after its projections as one kernel** (:func:`fused_layer`): each node averages
+  at most 10 drawn neighbours, so the aggregation products of the dense (B, N, M) weight
+  matrices are 90% zeros. One numba kernel gathers the drawn rows (the library's own draws,
+  whose drawn columns :func:`drawn_columns_kernel` lists), adds the nodes' own parts and
+  applies the ReLU, writing each new state once (no sums, concatenation or ReLU as separate
+  passes); one more masks the gradient and scatters it back to the drawn rows.
 - **Events drawn for this model only** (:class:`EventSource`): the library's ``event_batch``
   draws the same UEs and also computes the node and edge features of our own HGSAGE, which the
   authors' model does not read; here the gains come from a gain map computed once and the
@@ -25,29 +27,32 @@ additions:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import torch
 from numba import njit, prange
 
-from hudnlib.gnn.authors import AuthorsHGSAGE, neighbourhoods, projection_params, torch_seeded_generator
+from hudnlib.gnn.authors import (
+    AuthorsHGSAGE, neighbourhoods, projection_params, standardised_gain, torch_seeded_generator,
+)
 from hudnlib.gnn.graph import DenseBatch, strongest_labels
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.scenarios.paper_a import RadioMap
 
-__all__ = ["collapsed_power_head", "SampledDraw", "sampled_draw", "RewrittenHGSAGE", "EventSource",
+__all__ = ["collapsed_power_head", "SampledDraw", "sampled_draw", "fused_layer", "RewrittenHGSAGE", "EventSource",
            "decision_rate"]
 
 
 def collapsed_power_head(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """``params`` (the layout of :func:`hudnlib.gnn.authors.projection_params`, with or without a
-    leading event axis) with the power head rewritten so that the model's forward computes
-    ``sigmoid((w_2^T W_1) h_j + b_j sum(w_2))``: ``power_hidden`` becomes ``w_2^T W_1`` (1, 256),
-    ``power_bias`` becomes ``b sum(w_2)`` and ``power_out`` the (1, 1) identity."""
-    out = dict(params)
+    leading event axis) with the power head collapsed: ``power_hidden`` becomes ``w_2^T W_1``
+    (1, 256) and ``power_bias`` becomes ``b sum(w_2)``, so that the powers are
+    ``sigmoid(h_j @ power_hidden^T + power_bias_j) p_max,j``; ``power_out`` is dropped."""
+    out = {k: v for k, v in params.items() if k != "power_out"}
     w2 = params["power_out"]
     out["power_hidden"] = w2 @ params["power_hidden"]
     out["power_bias"] = params["power_bias"] * w2.sum(-1)
-    out["power_out"] = torch.ones_like(w2[..., :1])
     return out
 
 
@@ -75,73 +80,146 @@ def drawn_columns_kernel(weights: np.ndarray, index: np.ndarray, count: np.ndarr
             count[b, i] = n
 
 
-@njit(cache=True, parallel=True)
-def gather_mean_kernel(x: np.ndarray, index: np.ndarray, count: np.ndarray, out: np.ndarray) -> None:
-    """``out[b, i] = sum_t x[b, index[b, i, t]] / (count[b, i] + 1)`` over the drawn ``t``."""
-    n_batch, n_rows, _ = index.shape
-    width = x.shape[2]
-    for b in prange(n_batch):
-        acc = np.empty(width, np.float32)
-        for i in range(n_rows):
-            acc[:] = 0.0
-            for t in range(count[b, i]):
-                j = index[b, i, t]
-                for f in range(width):
-                    acc[f] += x[b, j, f]
-            weight = np.float32(1.0 / (count[b, i] + 1))
+class SampledDraw(NamedTuple):
+    """One neighbour draw of :func:`hudnlib.gnn.sampling.sampled_weights` held as the drawn
+    columns: ``index[b, i, :count[b, i]]`` (increasing) are the neighbours row ``(b, i)``
+    averages, each with weight ``1 / (count[b, i] + 1)``."""
+
+    index: np.ndarray
+    count: np.ndarray
+
+
+@njit(cache=True, inline="always")
+def _gather_relu(h, h_col, own, own_col, other, other_col, index, count, b, acc):
+    """``h[b, r, h_col:h_col + q] = relu(own[b, r, own_col:...] + mean of the drawn rows of
+    other[b, :, other_col:...])`` for every row ``r`` (``q = acc.size``): the drawn rows summed
+    in increasing order, the sum weighted, then the own part added."""
+    width = acc.shape[0]
+    for r in range(h.shape[1]):
+        acc[:] = 0.0
+        for t in range(count[b, r]):
+            row = other[b, index[b, r, t], other_col:other_col + width]
             for f in range(width):
-                out[b, i, f] = acc[f] * weight
+                acc[f] += row[f]
+        weight = np.float32(1.0 / (count[b, r] + 1))
+        out, mine = h[b, r, h_col:h_col + width], own[b, r, own_col:own_col + width]
+        for f in range(width):
+            out[f] = max(mine[f] + acc[f] * weight, np.float32(0.0))
 
 
 @njit(cache=True, parallel=True)
-def scatter_mean_kernel(grad: np.ndarray, index: np.ndarray, count: np.ndarray, out: np.ndarray) -> None:
-    """The gradient of :func:`gather_mean_kernel` with respect to ``x``: ``out`` (zeros on
-    entry) receives ``grad[b, i] / (count[b, i] + 1)`` at every drawn row ``index[b, i, t]``."""
-    n_batch, n_rows, _ = index.shape
+def layer_forward_kernel(y_bs: np.ndarray, y_ue: np.ndarray, i_bs_ue: np.ndarray, c_bs_ue: np.ndarray,
+                         i_bs_bs: np.ndarray, c_bs_bs: np.ndarray, i_ue_bs: np.ndarray, c_ue_bs: np.ndarray,
+                         i_ue_ue: np.ndarray, c_ue_ue: np.ndarray, h_bs: np.ndarray, h_ue: np.ndarray) -> None:
+    """One layer of the authors' HGSAGE after its projections.
+
+    Parameters
+    ----------
+    y_bs, y_ue : ndarray of float32, shape (B, J, 4q) and (B, I, 4q)
+        Each node type's projections, in the order of
+        :func:`hudnlib.gnn.authors.projection_params`: [first-order self part, second-order
+        self part, second-order neighbour part, the part sent to the other type].
+    i_bs_ue, c_bs_ue, ..., i_ue_ue, c_ue_ue : ndarray of int32
+        The layer's four draws (:class:`SampledDraw`), in the order the model draws them: a
+        BS's UEs, a BS's BSs, a UE's BSs, a UE's UEs.
+    h_bs, h_ue : ndarray of float32, shape (B, J, 2q) and (B, I, 2q)
+        The new states: ``relu([self_1 + mean of the other type's sent parts, self_2 + mean of
+        the own type's neighbour parts])``.
+    """
+    q = y_bs.shape[2] // 4
+    for b in prange(y_bs.shape[0]):
+        acc = np.empty(q, np.float32)
+        _gather_relu(h_bs, 0, y_bs, 0, y_ue, 3 * q, i_bs_ue, c_bs_ue, b, acc)
+        _gather_relu(h_bs, q, y_bs, q, y_bs, 2 * q, i_bs_bs, c_bs_bs, b, acc)
+        _gather_relu(h_ue, 0, y_ue, 0, y_bs, 3 * q, i_ue_bs, c_ue_bs, b, acc)
+        _gather_relu(h_ue, q, y_ue, q, y_ue, 2 * q, i_ue_ue, c_ue_ue, b, acc)
+
+
+@njit(cache=True, inline="always")
+def _scatter(dst, dst_col, src, src_col, index, count, b, width):
+    """Adds ``src[b, r, src_col:...] / (count[b, r] + 1)`` to ``dst[b, j, dst_col:...]`` at
+    every row ``j`` that row ``r`` drew."""
+    for r in range(src.shape[1]):
+        weight = np.float32(1.0 / (count[b, r] + 1))
+        grad = src[b, r, src_col:src_col + width]
+        for t in range(count[b, r]):
+            row = dst[b, index[b, r, t], dst_col:dst_col + width]
+            for f in range(width):
+                row[f] += weight * grad[f]
+
+
+@njit(cache=True)
+def _masked(grad, state, b, masked, grad_y):
+    """``masked[b] = grad[b]`` where ``state[b] > 0`` (ReLU's gradient), copied into the first
+    half of ``grad_y[b]``; the second half zeroed for the scatters."""
     width = grad.shape[2]
-    for b in prange(n_batch):
-        for i in range(n_rows):
-            weight = np.float32(1.0 / (count[b, i] + 1))
-            for t in range(count[b, i]):
-                j = index[b, i, t]
-                for f in range(width):
-                    out[b, j, f] += weight * grad[b, i, f]
+    for r in range(grad.shape[1]):
+        for f in range(width):
+            m = grad[b, r, f] if state[b, r, f] > 0 else np.float32(0.0)
+            masked[b, r, f] = m
+            grad_y[b, r, f] = m
+        grad_y[b, r, width:] = 0.0
 
 
-class _GatherMean(torch.autograd.Function):
-    """``x`` (B, M, F) float32 averaged over each row's drawn neighbours, as a (B, N, F) tensor."""
+@njit(cache=True, parallel=True)
+def layer_backward_kernel(g_bs: np.ndarray, g_ue: np.ndarray, h_bs: np.ndarray, h_ue: np.ndarray,
+                          i_bs_ue: np.ndarray, c_bs_ue: np.ndarray, i_bs_bs: np.ndarray, c_bs_bs: np.ndarray,
+                          i_ue_bs: np.ndarray, c_ue_bs: np.ndarray, i_ue_ue: np.ndarray, c_ue_ue: np.ndarray,
+                          m_bs: np.ndarray, m_ue: np.ndarray, gy_bs: np.ndarray, gy_ue: np.ndarray) -> None:
+    """The gradient of :func:`layer_forward_kernel` with respect to ``y_bs`` and ``y_ue``
+    (into ``gy_bs``, ``gy_ue``), from the gradients ``g_bs``, ``g_ue`` of the new states ``h_bs``,
+    ``h_ue``; ``m_bs``, ``m_ue`` (shaped as ``h``) receive the ReLU-masked gradients."""
+    q = g_bs.shape[2] // 2
+    for b in prange(g_bs.shape[0]):
+        _masked(g_bs, h_bs, b, m_bs, gy_bs)
+        _masked(g_ue, h_ue, b, m_ue, gy_ue)
+        _scatter(gy_ue, 3 * q, m_bs, 0, i_bs_ue, c_bs_ue, b, q)
+        _scatter(gy_bs, 2 * q, m_bs, q, i_bs_bs, c_bs_bs, b, q)
+        _scatter(gy_bs, 3 * q, m_ue, 0, i_ue_bs, c_ue_bs, b, q)
+        _scatter(gy_ue, 2 * q, m_ue, q, i_ue_ue, c_ue_ue, b, q)
+
+
+class _FusedLayer(torch.autograd.Function):
+    """:func:`layer_forward_kernel` and :func:`layer_backward_kernel` as one autograd step."""
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor, index: np.ndarray, count: np.ndarray) -> torch.Tensor:
-        out = np.empty((*index.shape[:2], x.shape[-1]), np.float32)
-        gather_mean_kernel(x.detach().contiguous().numpy(), index, count, out)
-        ctx.draw = (index, count, x.shape)
-        return torch.from_numpy(out)
+    def forward(ctx, y_bs: torch.Tensor, y_ue: torch.Tensor, draws: list[SampledDraw]):
+        flat = [array for draw in draws for array in draw]
+        h_bs = np.empty((*y_bs.shape[:2], y_bs.shape[2] // 2), np.float32)
+        h_ue = np.empty((*y_ue.shape[:2], y_ue.shape[2] // 2), np.float32)
+        layer_forward_kernel(y_bs.detach().contiguous().numpy(), y_ue.detach().contiguous().numpy(), *flat,
+                             h_bs, h_ue)
+        h_bs, h_ue = torch.from_numpy(h_bs), torch.from_numpy(h_ue)
+        ctx.save_for_backward(h_bs, h_ue)
+        ctx.flat = flat
+        return h_bs, h_ue
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        index, count, shape = ctx.draw
-        out = np.zeros(shape, np.float32)
-        scatter_mean_kernel(grad.contiguous().numpy(), index, count, out)
-        return torch.from_numpy(out), None, None
+    def backward(ctx, g_bs: torch.Tensor, g_ue: torch.Tensor):
+        h_bs, h_ue = ctx.saved_tensors
+        gy_bs = np.empty((*h_bs.shape[:2], 2 * h_bs.shape[2]), np.float32)
+        gy_ue = np.empty((*h_ue.shape[:2], 2 * h_ue.shape[2]), np.float32)
+        layer_backward_kernel(g_bs.contiguous().numpy(), g_ue.contiguous().numpy(), h_bs.numpy(), h_ue.numpy(),
+                              *ctx.flat, np.empty(h_bs.shape, np.float32), np.empty(h_ue.shape, np.float32),
+                              gy_bs, gy_ue)
+        return torch.from_numpy(gy_bs), torch.from_numpy(gy_ue), None
 
 
-class SampledDraw:
-    """One neighbour draw held as indices; ``draw @ x`` is the library's ``weights @ x`` (the
-    mean over the drawn neighbours and the node itself, without the node's own term), computed
-    by gathering the drawn rows. ``to`` returns the draw itself, so the model's forward takes it
-    where it takes dense weights."""
+def fused_layer(y_bs: torch.Tensor, y_ue: torch.Tensor,
+                draws: list[SampledDraw]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The new states ``(h_bs, h_ue)`` of one layer from its projections (the library's
+    ``relu(cat([s_1 + W_1 @ sent, s_2 + W_2 @ neighbours]))`` per node type, with the sampled
+    means gathered), differentiable in ``y_bs`` and ``y_ue`` (see :func:`layer_forward_kernel`).
 
-    def __init__(self, index: np.ndarray, count: np.ndarray):
-        self.index, self.count = index, count
-
-    def __matmul__(self, x: torch.Tensor) -> torch.Tensor:
-        if x.dtype != torch.float32 or x.device.type != "cpu":
-            raise TypeError(f"a sampled draw averages float32 CPU tensors, got {x.dtype} on {x.device}")
-        return _GatherMean.apply(x, self.index, self.count)
-
-    def to(self, dtype: torch.dtype) -> "SampledDraw":
-        return self
+    Raises
+    ------
+    TypeError
+        A projection is not a float32 CPU tensor.
+    """
+    for name, y in (("y_bs", y_bs), ("y_ue", y_ue)):
+        if y.dtype != torch.float32 or y.device.type != "cpu":
+            raise TypeError(f"{name} must be a float32 CPU tensor (the kernels' type), got {y.dtype} on {y.device}")
+    return _FusedLayer.apply(y_bs, y_ue, draws)
 
 
 def sampled_draw(allowed: torch.Tensor, samples: int, rng: np.random.Generator, shared: bool = False) -> SampledDraw:
@@ -155,18 +233,40 @@ def sampled_draw(allowed: torch.Tensor, samples: int, rng: np.random.Generator, 
 
 
 class RewrittenHGSAGE(AuthorsHGSAGE):
-    """:class:`~hudnlib.gnn.authors.AuthorsHGSAGE` with the power head collapsed and the sampled
-    means gathered (the module docstring); the same parameters, state dict, draws and outputs.
-    CPU only (the CUDA path keeps the library's dense products)."""
+    """:class:`~hudnlib.gnn.authors.AuthorsHGSAGE` with the power head collapsed and each layer
+    after its projections fused (the module docstring): the library's forward (its arguments,
+    ``weights`` being :class:`SampledDraw` s), parameters, state dict and draws, and its outputs
+    up to float32 rounding. CPU only, reading ``authors`` (association not masked)."""
 
     def forward(self, batch, rng=None, *, params=None, shared_draws=False, allowed=None, weights=None):
-        params = collapsed_power_head(projection_params(self) if params is None else params)
+        if self.mask_to_edges:
+            raise ValueError("the rewritten step is written for the reading 'authors' (no mask)")
+        n_ue, n_bs = batch.gain.shape[-2:]
+        if (n_ue, n_bs) != (self.n_ue, self.n_bs):
+            raise ValueError(f"batch has events of {n_ue} UEs x {n_bs} BSs; this model was built for "
+                             f"{self.n_ue} x {self.n_bs}")
+        p = collapsed_power_head(projection_params(self) if params is None else params)
         if weights is None:
             allowed = neighbourhoods(batch.adj) if allowed is None else allowed
             rng = torch_seeded_generator() if rng is None else rng
             weights = [sampled_draw(a, self.samples, rng, shared_draws) for _ in range(2) for a in allowed]
-        return super().forward(batch, rng, params=params, shared_draws=shared_draws, allowed=allowed,
-                               weights=weights)
+        h_ue = standardised_gain(batch.gain)
+        h_bs = h_ue.transpose(-1, -2)
+        for layer in range(2):
+            h_bs, h_ue = fused_layer(h_bs @ p[f"proj_bs.{layer}"], h_ue @ p[f"proj_ue.{layer}"],
+                                     weights[4 * layer:4 * layer + 4])
+        hidden = h_bs @ p["power_hidden"].mT + p["power_bias"][..., :, None]
+        power = torch.sigmoid(hidden).squeeze(-1).double() * batch.p_max
+        # the library's heads from here: per-event batch normalisation over the UEs, the
+        # association logits and their max-min normalised softmax
+        average = torch.full((1, 1, n_ue), 1.0 / n_ue)
+        centred = h_ue - average @ h_ue
+        h_ue = centred * torch.rsqrt(average @ (centred * centred) + 1e-5) * p["norm_scale"][..., None, :] \
+            + p["norm_shift"][..., None, :]
+        z = h_ue @ p["assoc_out"].mT
+        top, bottom = z.max(-1, keepdim=True).values, z.min(-1, keepdim=True).values
+        normalised = (z - top) / (top - bottom).clamp(min=1e-12)
+        return z, torch.softmax(normalised / self.temperature, -1), power
 
 
 class EventSource:

@@ -36,7 +36,8 @@ product; the loss is the library's, in float64):
 - ``float32-state``: the same with the first layer's states left in float32;
 - ``whole``: every product in bfloat16;
 - ``float32-rewritten`` (:class:`float32_rewrites.RewrittenHGSAGE`): float32 throughout, the
-  power head collapsed to one product and the sampled means gathered by numba kernels; its
+  power head collapsed to one product and each layer after its projections computed by numba
+  kernels (the sampled means gathered, the own parts added, the ReLU applied in one pass); its
   training loop also draws its events with :class:`float32_rewrites.EventSource` and logs its
   decision rates with :func:`float32_rewrites.decision_rate` (:func:`drawn_as`).
 
@@ -154,7 +155,7 @@ FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Fl
 
 FLOAT32_FORMS = ("float32 (the library)", REWRITTEN)
 """The forms whose products ``time`` also replays alone (in float32, as they run; the rewritten
-form's gathers are numba kernels, not products)."""
+form's layers are numba kernels, not products)."""
 
 
 def built_as(cls: type[MixedHGSAGE]) -> AbstractContextManager:

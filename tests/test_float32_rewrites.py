@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from hudnlib.gnn.authors import AuthorsHGSAGE, projection_params
+from hudnlib.gnn.authors import AuthorsHGSAGE, neighbourhoods, projection_params
 from hudnlib.gnn.authors_training import decision_rate
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.gnn.training import event_batch
@@ -43,27 +43,42 @@ def test_sampled_draw_keeps_the_library_draw(shared):
     assert ours.count[0, 3] == 0 and ours.count[1, 2] == 1 and ours.count.max() == 5
 
 
-def test_gathered_mean_and_its_gradient_are_the_dense_product():
-    allowed = torch.from_numpy(np.random.default_rng(1).random((4, 9, 15)) < 0.6)
-    allowed[2, 5] = False
-    draw = rewrites.sampled_draw(allowed, 5, np.random.default_rng(3))
-    dense = sampled_weights(allowed, 5, np.random.default_rng(3))
-    x = torch.randn(4, 15, 8, requires_grad=True)
-    upstream = torch.randn(4, 9, 8)
-    ours = draw @ x[..., 1:7]  # a strided view, as the model's chunks are
-    ours.backward(upstream[..., :6])
-    our_grad, x.grad = x.grad.clone(), None
-    theirs = dense @ x[..., 1:7]
-    theirs.backward(upstream[..., :6])
-    torch.testing.assert_close(ours, theirs, rtol=1e-6, atol=1e-6)
-    torch.testing.assert_close(our_grad, x.grad, rtol=1e-6, atol=1e-6)
-    assert torch.all(ours[2, 5] == 0)
+def test_fused_layer_and_its_gradient_are_the_library_layer():
+    """The library's layer after its projections, ``relu(cat([s_1 + W_1 @ sent, s_2 + W_2 @
+    neighbours]))`` per node type with dense weights of the same draws, forward and backward."""
+    rng = np.random.default_rng(1)
+    adj = torch.from_numpy(rng.random((3, 9, 6)) < 0.5)  # 3 events, 9 UEs, 6 BSs
+    adj[:, :, 0] = True
+    allowed = neighbourhoods(adj)
+    draws = [rewrites.sampled_draw(a, 4, np.random.default_rng(2)) for a in allowed]
+    dense = [sampled_weights(a, 4, np.random.default_rng(2)) for a in allowed]
+    y_bs, y_ue = torch.randn(3, 6, 20, requires_grad=True), torch.randn(3, 9, 20, requires_grad=True)
+    up_bs, up_ue = torch.randn(3, 6, 10), torch.randn(3, 9, 10)
+    h_bs, h_ue = rewrites.fused_layer(y_bs, y_ue, draws)
+    (h_bs * up_bs).sum().add((h_ue * up_ue).sum()).backward()
+    ours = (h_bs.detach(), h_ue.detach(), y_bs.grad.clone(), y_ue.grad.clone())
+    y_bs.grad = y_ue.grad = None
+    w_bs_ue, w_bs_bs, w_ue_bs, w_ue_ue = dense
+    s_bs1, s_bs2, n_bs2, to_ue = y_bs.chunk(4, -1)
+    s_ue1, s_ue2, n_ue2, to_bs = y_ue.chunk(4, -1)
+    h_bs = torch.relu(torch.cat([s_bs1 + w_bs_ue @ to_bs, s_bs2 + w_bs_bs @ n_bs2], -1))
+    h_ue = torch.relu(torch.cat([s_ue1 + w_ue_bs @ to_ue, s_ue2 + w_ue_ue @ n_ue2], -1))
+    (h_bs * up_bs).sum().add((h_ue * up_ue).sum()).backward()
+    for mine, theirs in zip(ours, (h_bs, h_ue, y_bs.grad, y_ue.grad)):
+        torch.testing.assert_close(mine, theirs.detach(), rtol=1e-6, atol=1e-6)
+    assert (h_bs == 0).any() and (h_bs > 0).any()  # the ReLU's both sides are exercised
 
 
-def test_a_draw_refuses_what_its_kernels_do_not_average():
-    draw = rewrites.sampled_draw(torch.ones(1, 2, 3, dtype=torch.bool), 2, np.random.default_rng(0))
-    with pytest.raises(TypeError, match="float32"):
-        draw @ torch.ones(1, 3, 4, dtype=torch.float64)
+def test_fused_layer_refuses_what_its_kernels_do_not_compute():
+    draws = [rewrites.sampled_draw(torch.ones(1, 2, 2, dtype=torch.bool), 2, np.random.default_rng(0))] * 4
+    with pytest.raises(TypeError, match="y_ue must be a float32"):
+        rewrites.fused_layer(torch.ones(1, 2, 8), torch.ones(1, 2, 8, dtype=torch.float64), draws)
+
+
+def test_rewritten_step_refuses_the_masked_reading():
+    batch, _ = authors_batch()
+    with pytest.raises(ValueError, match="reading 'authors'"):
+        rewrites.RewrittenHGSAGE(12, 7, samples=3, mask_to_edges=True)(batch)
 
 
 def _pair():
