@@ -49,8 +49,10 @@ def test_fused_layer_and_its_gradient_are_the_library_layer():
     rng = np.random.default_rng(1)
     adj = torch.from_numpy(rng.random((3, 9, 6)) < 0.5)  # 3 events, 9 UEs, 6 BSs
     adj[:, :, 0] = True
+    adj[0, :, 3] = False  # a BS that detects no UE: nothing to average
     allowed = neighbourhoods(adj)
     draws = [rewrites.sampled_draw(a, 4, np.random.default_rng(2)) for a in allowed]
+    assert draws[0].count[0, 3] == 0
     dense = [sampled_weights(a, 4, np.random.default_rng(2)) for a in allowed]
     y_bs, y_ue = torch.randn(3, 6, 20, requires_grad=True), torch.randn(3, 9, 20, requires_grad=True)
     up_bs, up_ue = torch.randn(3, 6, 10), torch.randn(3, 9, 10)
