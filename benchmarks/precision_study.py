@@ -313,14 +313,14 @@ def srl(run: int, events: int, form: str) -> None:
     model = FORMS[form](radio_map.config.n_active, len(p_max))
     model.load_state_dict(paper_a_hgsage_runs._trained(config).state_dict())
     frames = []
-    for first in range(0, events, 10):
-        chunk = np.arange(first, min(first + 10, events))
-        start = time.perf_counter()
-        with evaluated_as(model.eval()), drawn_as(form, radio_map):  # the form's step on the stored run's weights
+    with evaluated_as(model.eval()), drawn_as(form, radio_map):  # the form's step on the stored run's weights
+        for first in range(0, events, 10):
+            chunk = np.arange(first, min(first + 10, events))
+            start = time.perf_counter()
             frames.append(paper_a_hgsage_runs.run_samples(config, chunk, {k: v[chunk] for k, v in inputs.items()}))
-        seconds = time.perf_counter() - start
-        print(f"events {chunk[0]}-{chunk[-1]}: {seconds:.0f} s ({1e3 * seconds / len(chunk) / PAPER_STEPS:.2f} ms "
-              f"per event-step)", flush=True)
+            seconds = time.perf_counter() - start
+            print(f"events {chunk[0]}-{chunk[-1]}: {seconds:.0f} s ({1e3 * seconds / len(chunk) / PAPER_STEPS:.2f} "
+                  "ms per event-step)", flush=True)
     ours = event_totals_by_method(pd.concat(frames, ignore_index=True))
     for method in ("GRL", "SRL"):
         change = paired_against(ours[method], stored[method])

@@ -60,13 +60,13 @@ def authors_batch(seed: int = 4) -> tuple[DenseBatch, torch.Tensor]:
     return dense_batch_of(gain, detectable, p_max, noise_power_w(20e6)), strongest_labels(gain, detectable)
 
 
-def outputs_and_grads(model, batch: DenseBatch, labels: torch.Tensor, params=None):
+def outputs_and_grads(model, batch: DenseBatch, labels: torch.Tensor):
     """A forward of ``model`` on ``batch`` (neighbours drawn from seed 5) and the backward of
     the authors' summed loss: ((z, x, power, loss), the parameters' gradients)."""
     from hudnlib.gnn.authors import authors_loss_terms
 
     model.zero_grad()
-    z, x, power = model(batch, np.random.default_rng(5), params=params)
+    z, x, power = model(batch, np.random.default_rng(5))
     loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
     loss.backward()
     return (z, x, power, loss), [p.grad.clone() for p in model.parameters()]
