@@ -353,8 +353,9 @@ def main() -> None:
             parser.error(f"seed must be >= 11 (the training seeds of runs 1, 2, ...), got {args.seed}")
         train(args.seed, args.steps, args.form)
     elif args.command == "srl":
-        if args.run < 1 or not 1 <= args.events <= SECOND_SETTING_EVENTS:
-            parser.error(f"need run >= 1 and 1 <= events <= {SECOND_SETTING_EVENTS}, got {args.run}, {args.events}")
+        if args.run < 1 or not 2 <= args.events <= SECOND_SETTING_EVENTS:
+            parser.error(f"need run >= 1 and 2 <= events <= {SECOND_SETTING_EVENTS} (the paired comparison needs "
+                         f"two events), got {args.run}, {args.events}")
         srl(args.run, args.events, args.form)
     else:
         missing = [seed for seed in args.seeds if not checkpoint(seed, args.form).exists()]
