@@ -40,6 +40,8 @@ from hudnlib.gnn.graph import DenseBatch, strongest_labels
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.scenarios.paper_a import RadioMap
 
+from float32_heads import maxmin_softmax
+
 __all__ = ["collapsed_power_head", "SampledDraw", "sampled_draw", "fused_layer", "RewrittenHGSAGE", "EventSource",
            "decision_rate"]
 
@@ -257,16 +259,14 @@ class RewrittenHGSAGE(AuthorsHGSAGE):
                                      weights[4 * layer:4 * layer + 4])
         hidden = h_bs @ p["power_hidden"].mT + p["power_bias"][..., :, None]
         power = torch.sigmoid(hidden).squeeze(-1).double() * batch.p_max
-        # the library's heads from here: per-event batch normalisation over the UEs, the
-        # association logits and their max-min normalised softmax
+        # the library's heads from here: per-event batch normalisation over the UEs and the
+        # association logits; their max-min normalised softmax is one kernel
         average = torch.full((1, 1, n_ue), 1.0 / n_ue)
         centred = h_ue - average @ h_ue
         h_ue = centred * torch.rsqrt(average @ (centred * centred) + 1e-5) * p["norm_scale"][..., None, :] \
             + p["norm_shift"][..., None, :]
         z = h_ue @ p["assoc_out"].mT
-        top, bottom = z.max(-1, keepdim=True).values, z.min(-1, keepdim=True).values
-        normalised = (z - top) / (top - bottom).clamp(min=1e-12)
-        return z, torch.softmax(normalised / self.temperature, -1), power
+        return z, maxmin_softmax(z, self.temperature), power
 
 
 class EventSource:

@@ -37,9 +37,11 @@ product; the loss is the library's, in float64):
 - ``whole``: every product in bfloat16;
 - ``float32-rewritten`` (:class:`float32_rewrites.RewrittenHGSAGE`): float32 throughout, the
   power head collapsed to one product and each layer after its projections computed by numba
-  kernels (the sampled means gathered, the own parts added, the ReLU applied in one pass); its
-  training loop also draws its events with :class:`float32_rewrites.EventSource` and logs its
-  decision rates with :func:`float32_rewrites.decision_rate` (:func:`drawn_as`).
+  kernels (the sampled means gathered, the own parts added, the ReLU applied in one pass), and
+  the association's max-min normalised softmax one more (``float32_heads.py``); its training
+  loop and SRL also draw their events with :class:`float32_rewrites.EventSource`, log their
+  decision rates with :func:`float32_rewrites.decision_rate` and compute the loss's rates with
+  :func:`float32_heads.loss_terms` (:func:`drawn_as`).
 
 Run each command alone on the idle machine: the times are the point.
 """
@@ -69,12 +71,13 @@ from hudnlib.experiments.runner import load
 from hudnlib.experiments.statistics import mean_ci
 from hudnlib.gnn import authors_training
 from hudnlib.gnn.authors import (
-    AuthorsHGSAGE, authors_loss_terms, neighbourhoods, projection_params, standardised_gain, torch_seeded_generator,
+    AuthorsHGSAGE, neighbourhoods, projection_params, standardised_gain, torch_seeded_generator,
 )
 from hudnlib.gnn.authors_training import AuthorsTrainConfig, kept_model, train_grl_authors
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.scenarios.paper_a import RadioMap
 
+import float32_heads
 import float32_rewrites
 from bench_gnn import product_floor, recorded_products
 
@@ -166,10 +169,11 @@ def built_as(cls: type[MixedHGSAGE]) -> AbstractContextManager:
 
 
 def drawn_as(form: str, radio_map: RadioMap) -> AbstractContextManager:
-    """While entered, the library's training loop and SRL draw their events and compute their
-    decision rates as ``form`` does: :data:`REWRITTEN` with
-    :class:`float32_rewrites.EventSource` and :func:`float32_rewrites.decision_rate` (the same
-    events and rates), the other forms as the library."""
+    """While entered, the library's training loop and SRL draw their events, compute their
+    decision rates and their loss as ``form`` does: :data:`REWRITTEN` with
+    :class:`float32_rewrites.EventSource`, :func:`float32_rewrites.decision_rate` and
+    :func:`float32_heads.loss_terms` (the same events, rates and loss), the other forms as the
+    library."""
     if form != REWRITTEN:
         return nullcontext()
     source = float32_rewrites.EventSource(radio_map)
@@ -177,6 +181,7 @@ def drawn_as(form: str, radio_map: RadioMap) -> AbstractContextManager:
     stack.enter_context(mock.patch.object(authors_training, "event_batch",
                                           lambda _map, rng, size, p_max, noise: source.batch(rng, size, p_max, noise)))
     stack.enter_context(mock.patch.object(authors_training, "decision_rate", float32_rewrites.decision_rate))
+    stack.enter_context(mock.patch.object(authors_training, "authors_loss_terms", float32_heads.loss_terms))
     return stack
 
 
@@ -214,7 +219,7 @@ def time_steps() -> None:
         def step():
             batch, labels = authors_training.event_batch(radio_map, rng, 64, p_max, noise)
             z, x, power = model(batch, rng)
-            loss = authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
+            loss = authors_training.authors_loss_terms(z, x, power, batch.gain, labels)["loss"].sum()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

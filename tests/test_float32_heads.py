@@ -1,0 +1,99 @@
+"""The association softmax and the loss's rates as kernels (``benchmarks/float32_heads.py``)
+compute the library's values and gradients: the softmax against torch's in float64, the rates
+against :func:`hudnlib.gnn.authors.authors_loss_terms`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from hudnlib.gnn.authors import authors_loss_terms
+from tests.conftest import authors_batch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import float32_heads as heads  # noqa: E402
+
+
+def _library_softmax(z: torch.Tensor, temperature: float = 1e-3) -> torch.Tensor:
+    """The library's association (:meth:`hudnlib.gnn.authors.AuthorsHGSAGE.forward`, unmasked)."""
+    top, bottom = z.max(-1, keepdim=True).values, z.min(-1, keepdim=True).values
+    return torch.softmax((z - top) / (top - bottom).clamp(min=1e-12) / temperature, -1)
+
+
+def _value_and_grad(f, z: torch.Tensor, up: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    z = z.detach().clone().requires_grad_()
+    x = f(z)
+    (x * up).sum().backward()
+    return x.detach(), z.grad
+
+
+@pytest.mark.parametrize("temperature", [1e-3, 0.05])
+def test_maxmin_softmax_and_its_gradient_are_the_library_softmax(temperature):
+    """Against torch in float64: an error in the share of the spread that the row's maximum or
+    minimum receives would show at those two entries (it did, when numba's parallel transform
+    dropped it)."""
+    gen = torch.Generator().manual_seed(0)
+    z = 3.0 * torch.randn(5, 30, 20, generator=gen)
+    z[1, 2] = 0.5  # a constant row: the spread clamped, every entry tied for maximum and minimum
+    up = torch.randn(5, 30, 20, generator=gen)
+    x, grad = _value_and_grad(lambda v: heads.maxmin_softmax(v, temperature), z, up)
+    x_ref, grad_ref = _value_and_grad(lambda v: _library_softmax(v, temperature), z.double(), up.double())
+    torch.testing.assert_close(x.double(), x_ref, rtol=1e-5, atol=1e-44)  # entries near underflow too
+    torch.testing.assert_close(x[1, 2], torch.full((20,), 1 / 20))  # the clamped row: uniform
+    clamped = torch.zeros(z.shape[:2], dtype=torch.bool)
+    clamped[1, 2] = True  # its gradient is scaled by 1 / 1e-12: compared on its own
+    _, grad_torch = _value_and_grad(lambda v: _library_softmax(v, temperature), z, up)
+    for rows in (~clamped, clamped):
+        error = float((grad[rows].double() - grad_ref[rows]).norm())
+        assert error <= 1e-6 * float(grad_ref[rows].norm())
+        assert float((grad_torch[rows].double() - grad_ref[rows]).norm()) <= 1e-6 * float(grad_ref[rows].norm())
+
+
+def test_maxmin_softmax_refuses_what_its_kernel_does_not_compute():
+    with pytest.raises(TypeError, match="z must be a float32"):
+        heads.maxmin_softmax(torch.ones(2, 3, 4, dtype=torch.float64), 1e-3)
+    with pytest.raises(TypeError, match=r"shape \(B, I, J\)"):
+        heads.maxmin_softmax(torch.ones(3, 4), 1e-3)
+
+
+def _terms_and_grads(loss_terms, x, power, batch, labels, weights):
+    """The terms of ``loss_terms`` on leaf copies of ``x`` and the powers, and the gradients of
+    ``sum(weights[k] * terms[k])`` in both."""
+    x, power = x.detach().clone().requires_grad_(), power.detach().clone().requires_grad_()
+    z = torch.log(x + 1e-3)  # logits for the cross-entropy (not differentiated here)
+    terms = loss_terms(z, x, power, batch.gain, labels)
+    sum(w * terms[k].sum() for k, w in weights.items()).backward()
+    grads = (torch.zeros_like(v) if v.grad is None else v.grad for v in (x, power))  # no path: zero
+    return {k: v.detach() for k, v in terms.items()}, *grads
+
+
+@pytest.mark.parametrize("weights", [{"loss": 1.0}, {"rate_pc": 1.0}, {"rate_ua": 1.0}, {"loss": 1.0, "supervised": -100.0}])
+def test_loss_terms_and_their_gradients_are_the_library_loss(weights):
+    """Each rate alone, the GRL loss and SRL's (the supervised term's weight cancelled): the
+    gradient of ``R_ua`` in ``x`` runs through the signal, the soft load's maximum and the
+    column sums inside it, that of ``R_pc`` in the powers; a term routed to the wrong input,
+    or a dropped path, fails here."""
+    batch, labels = authors_batch()
+    gen = torch.Generator().manual_seed(1)
+    x = torch.softmax(4.0 * torch.randn(batch.gain.shape, generator=gen), -1)
+    power = batch.p_max * torch.rand(batch.p_max.shape, generator=gen, dtype=torch.float64)
+    ours = _terms_and_grads(heads.loss_terms, x, power, batch, labels, weights)
+    library = _terms_and_grads(authors_loss_terms, x, power, batch, labels, weights)
+    for key in library[0]:
+        assert ours[0][key].dtype == library[0][key].dtype
+        torch.testing.assert_close(ours[0][key], library[0][key], rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(ours[1], library[1], rtol=1e-6, atol=1e-9)  # x's gradient: float32
+    torch.testing.assert_close(ours[2], library[2], rtol=1e-12, atol=1e-12)
+    assert bool(library[1].abs().sum() > 0) == ("rate_ua" in weights or "loss" in weights)
+    assert bool(library[2].abs().sum() > 0) == ("rate_pc" in weights or "loss" in weights)
+
+
+def test_rate_terms_refuse_what_their_kernel_does_not_compute():
+    batch, _ = authors_batch()
+    with pytest.raises(TypeError, match="x must be a torch.float32"):
+        heads.rate_terms(batch.gain, batch.p_max, batch.gain)
+    with pytest.raises(TypeError, match="power must be a torch.float64"):
+        heads.rate_terms(batch.gain.float(), batch.p_max.float(), batch.gain)
