@@ -13,9 +13,10 @@ additions:
 - **A layer after its projections as one kernel** (:func:`fused_layer`): each node averages
   at most 10 drawn neighbours, so the aggregation products of the dense (B, N, M) weight
   matrices are 90% zeros. One numba kernel gathers the drawn rows (the library's own draws,
-  whose drawn columns :func:`drawn_columns_kernel` lists), adds the nodes' own parts and
-  applies the ReLU, writing each new state once (no sums, concatenation or ReLU as separate
-  passes); one more masks the gradient and scatters it back to the drawn rows.
+  listed by node: ``float32_draws.py``, which reads the neighbourhoods from the adjacency
+  without building them as dense matrices), adds the nodes' own parts and applies the ReLU,
+  writing each new state once (no sums, concatenation or ReLU as separate passes); one more
+  masks the gradient and scatters it back to the drawn rows.
 - **Events drawn for this model only** (:class:`EventSource`): the library's ``event_batch``
   draws the same UEs and also computes the node and edge features of our own HGSAGE, which the
   authors' model does not read; here the gains come from a gain map computed once and the
@@ -23,27 +24,23 @@ additions:
 - **The logged decision rates by gathers** (:func:`decision_rate`): the rate of a hard
   association from the serving gains and one matrix-vector product per event, instead of
   float64 one-hot products over every (UE, BS) pair.
+- **The association's softmax and the loss's rates as kernels** (``float32_heads.py``).
 """
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 import torch
 from numba import njit, prange
 
-from hudnlib.gnn.authors import (
-    AuthorsHGSAGE, neighbourhoods, projection_params, standardised_gain, torch_seeded_generator,
-)
+from hudnlib.gnn.authors import AuthorsHGSAGE, projection_params, standardised_gain, torch_seeded_generator
 from hudnlib.gnn.graph import DenseBatch, strongest_labels
-from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.scenarios.paper_a import RadioMap
 
+from float32_draws import SampledDraw, layer_draws
 from float32_heads import maxmin_softmax
 
-__all__ = ["collapsed_power_head", "SampledDraw", "sampled_draw", "fused_layer", "RewrittenHGSAGE", "EventSource",
-           "decision_rate"]
+__all__ = ["collapsed_power_head", "fused_layer", "RewrittenHGSAGE", "EventSource", "decision_rate"]
 
 
 def collapsed_power_head(params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -56,39 +53,6 @@ def collapsed_power_head(params: dict[str, torch.Tensor]) -> dict[str, torch.Ten
     out["power_hidden"] = w2 @ params["power_hidden"]
     out["power_bias"] = params["power_bias"] * w2.sum(-1)
     return out
-
-
-@njit(cache=True, parallel=True)
-def drawn_columns_kernel(weights: np.ndarray, index: np.ndarray, count: np.ndarray) -> None:
-    """The columns of row ``(b, i)``'s nonzero ``weights`` into ``index[b, i, :n]`` (increasing)
-    and their number ``n`` into ``count[b, i]``.
-
-    Parameters
-    ----------
-    weights : ndarray of float32, shape (B, N, M)
-        A draw of :func:`hudnlib.gnn.sampling.sampled_weights` (at most ``samples`` nonzero
-        entries per row).
-    index : ndarray of int32, shape (B, N, samples)
-    count : ndarray of int32, shape (B, N)
-    """
-    n_batch, n_rows, n_cols = weights.shape
-    for b in prange(n_batch):
-        for i in range(n_rows):
-            n = 0
-            for j in range(n_cols):
-                if weights[b, i, j] != 0.0:
-                    index[b, i, n] = j
-                    n += 1
-            count[b, i] = n
-
-
-class SampledDraw(NamedTuple):
-    """One neighbour draw of :func:`hudnlib.gnn.sampling.sampled_weights` held as the drawn
-    columns: ``index[b, i, :count[b, i]]`` (increasing) are the neighbours row ``(b, i)``
-    averages, each with weight ``1 / (count[b, i] + 1)``."""
-
-    index: np.ndarray
-    count: np.ndarray
 
 
 @njit(cache=True, inline="always")
@@ -224,21 +188,12 @@ def fused_layer(y_bs: torch.Tensor, y_ue: torch.Tensor,
     return _FusedLayer.apply(y_bs, y_ue, draws)
 
 
-def sampled_draw(allowed: torch.Tensor, samples: int, rng: np.random.Generator, shared: bool = False) -> SampledDraw:
-    """The draw of :func:`hudnlib.gnn.sampling.sampled_weights` (the library's own, from the
-    same ``rng``), kept as the drawn columns."""
-    weights = sampled_weights(allowed, samples, rng, shared).numpy()
-    index = np.zeros((*weights.shape[:2], samples), np.int32)
-    count = np.zeros(weights.shape[:2], np.int32)
-    drawn_columns_kernel(weights, index, count)
-    return SampledDraw(index, count)
-
-
 class RewrittenHGSAGE(AuthorsHGSAGE):
     """:class:`~hudnlib.gnn.authors.AuthorsHGSAGE` with the power head collapsed and each layer
     after its projections fused (the module docstring): the library's forward (its arguments,
-    ``weights`` being :class:`SampledDraw` s), parameters, state dict and draws, and its outputs
-    up to float32 rounding. CPU only, reading ``authors`` (association not masked)."""
+    ``weights`` being :class:`float32_draws.SampledDraw` s; ``allowed`` is not read), parameters,
+    state dict and draws, and its outputs up to float32 rounding. CPU only, reading ``authors``
+    (association not masked)."""
 
     def forward(self, batch, rng=None, *, params=None, shared_draws=False, allowed=None, weights=None):
         if self.mask_to_edges:
@@ -248,10 +203,9 @@ class RewrittenHGSAGE(AuthorsHGSAGE):
             raise ValueError(f"batch has events of {n_ue} UEs x {n_bs} BSs; this model was built for "
                              f"{self.n_ue} x {self.n_bs}")
         p = collapsed_power_head(projection_params(self) if params is None else params)
-        if weights is None:
-            allowed = neighbourhoods(batch.adj) if allowed is None else allowed
+        if weights is None:  # drawn from the adjacency itself: ``allowed`` is not read
             rng = torch_seeded_generator() if rng is None else rng
-            weights = [sampled_draw(a, self.samples, rng, shared_draws) for _ in range(2) for a in allowed]
+            weights = [draw for _ in range(2) for draw in layer_draws(batch.adj, self.samples, rng, shared_draws)]
         h_ue = standardised_gain(batch.gain)
         h_bs = h_ue.transpose(-1, -2)
         for layer in range(2):

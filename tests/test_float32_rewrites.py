@@ -20,10 +20,12 @@ from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map
 from tests.conftest import authors_batch, outputs_and_grads
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import float32_draws  # noqa: E402
 import float32_rewrites as rewrites  # noqa: E402
+from float32_draws import SampledDraw  # noqa: E402
 
 
-def _dense(draw: rewrites.SampledDraw, n_cols: int) -> torch.Tensor:
+def _dense(draw: SampledDraw, n_cols: int) -> torch.Tensor:
     """The draw as dense aggregation weights, from its drawn columns."""
     out = np.zeros((*draw.count.shape, n_cols), np.float32)
     for (b, i), n in np.ndenumerate(draw.count):
@@ -32,15 +34,25 @@ def _dense(draw: rewrites.SampledDraw, n_cols: int) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("shared", [False, True])
-def test_sampled_draw_keeps_the_library_draw(shared):
-    allowed = torch.from_numpy(np.random.default_rng(1).random((4, 9, 15)) < 0.5)
-    allowed[0, 3] = False  # a row with nothing to draw
-    allowed[1, 2] = False
-    allowed[1, 2, 4] = True  # and one with fewer than `samples`
-    library = sampled_weights(allowed, 5, np.random.default_rng(2), shared)
-    ours = rewrites.sampled_draw(allowed, 5, np.random.default_rng(2), shared)
-    torch.testing.assert_close(_dense(ours, 15), library, rtol=0, atol=0)
-    assert ours.count[0, 3] == 0 and ours.count[1, 2] == 1 and ours.count.max() == 5
+def test_layer_draws_are_the_library_draws(shared):
+    """The neighbourhoods read from bit sets of the adjacency (a wrong second-order rule, a
+    node's own membership or the isolated nodes' fallback would change them), the same uniforms
+    in the same order (the generator is left where the library leaves it) and the same shuffle;
+    more than 64 UEs, so the bit sets span two words."""
+    adj = torch.from_numpy(np.random.default_rng(1).random((3, 70, 9)) < 0.1)
+    adj[0, 5] = False  # a UE no BS detects: its second order is every UE
+    adj[1, :, 2] = False  # a BS that detects no UE: nothing to average, every BS second-order
+    adj[2, :, 4] = False
+    adj[2, 7, 4] = True  # a BS with one UE: fewer than `samples`
+    library_rng, our_rng = np.random.default_rng(2), np.random.default_rng(2)
+    library = [sampled_weights(a, 5, library_rng, shared) for a in neighbourhoods(adj)]
+    ours = float32_draws.layer_draws(adj, 5, our_rng, shared)
+    for mine, theirs in zip(ours, library):
+        torch.testing.assert_close(_dense(mine, theirs.shape[-1]), theirs, rtol=0, atol=0)
+        assert (np.diff(mine.index, axis=-1)[mine.count[..., None] > np.arange(1, 5)] > 0).all()  # increasing
+    assert ours[2].count[0, 5] == 0 and ours[3].count[0, 5] == 5  # the UE no BS detects
+    assert ours[0].count[1, 2] == 0 and ours[1].count[1, 2] == 5 and ours[0].count[2, 4] == 1
+    assert our_rng.random() == library_rng.random()
 
 
 def test_fused_layer_and_its_gradient_are_the_library_layer():
@@ -51,9 +63,9 @@ def test_fused_layer_and_its_gradient_are_the_library_layer():
     adj[:, :, 0] = True
     adj[0, :, 3] = False  # a BS that detects no UE: nothing to average
     allowed = neighbourhoods(adj)
-    draws = [rewrites.sampled_draw(a, 4, np.random.default_rng(2)) for a in allowed]
+    draws = float32_draws.layer_draws(adj, 4, np.random.default_rng(2))
     assert draws[0].count[0, 3] == 0
-    dense = [sampled_weights(a, 4, np.random.default_rng(2)) for a in allowed]
+    dense = [_dense(draw, a.shape[-1]) for draw, a in zip(draws, allowed)]
     y_bs, y_ue = torch.randn(3, 6, 20, requires_grad=True), torch.randn(3, 9, 20, requires_grad=True)
     up_bs, up_ue = torch.randn(3, 6, 10), torch.randn(3, 9, 10)
     h_bs, h_ue = rewrites.fused_layer(y_bs, y_ue, draws)
@@ -72,7 +84,7 @@ def test_fused_layer_and_its_gradient_are_the_library_layer():
 
 
 def test_fused_layer_refuses_what_its_kernels_do_not_compute():
-    draws = [rewrites.sampled_draw(torch.ones(1, 2, 2, dtype=torch.bool), 2, np.random.default_rng(0))] * 4
+    draws = float32_draws.layer_draws(torch.ones(1, 2, 2, dtype=torch.bool), 2, np.random.default_rng(0))
     with pytest.raises(TypeError, match="y_ue must be a float32"):
         rewrites.fused_layer(torch.ones(1, 2, 8), torch.ones(1, 2, 8, dtype=torch.float64), draws)
 
