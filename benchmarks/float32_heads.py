@@ -1,11 +1,14 @@
-"""The authors' association softmax and the rates of their loss as numba kernels with
-hand-written gradients, for the float32 rewrites of the step (``float32_rewrites.py``).
+"""The authors' association head (batch normalisation, max-min normalised softmax) and the
+rates of their loss as numba kernels with hand-written gradients, for the float32 rewrites of
+the step (``float32_rewrites.py``).
 
-The library computes both as chains of torch operations over every (UE, BS) pair of the batch:
-about fifteen for the max-min normalised softmax and forty for the two rates, forward and
-backward, each a pass over the (B, I, J) arrays and, at SRL's ten events, mostly dispatch.
-Here each is one pass per event forward and one backward, with the same maths:
+The library computes them as chains of torch operations: about fifteen for the batch
+normalisation, fifteen for the softmax and forty for the two rates, forward and backward,
+each a pass over the (B, I, 256) or (B, I, J) arrays and, at SRL's tens of events, mostly
+dispatch. Here each is one pass per event forward and one backward, with the same maths:
 
+- **The batch normalisation** (:func:`batch_norm`): per event and feature over the UEs, with
+  the statistics accumulated in float64.
 - **The association** (:func:`maxmin_softmax`): ``x_ij = softmax_j((z_ij - max_j z) / (max_j z -
   min_j z) / T)``. With the authors' temperature ``T = 0.001`` an entry more than 10.4% of its
   row's range below the row's maximum has ``x_ij < 2^-149``, zero in float32, so the kernel
@@ -28,8 +31,8 @@ from numba import njit, prange
 
 from hudnlib.gnn.authors import LOSS_WEIGHTS
 
-__all__ = ["maxmin_softmax_kernel", "maxmin_softmax_backward_kernel", "maxmin_softmax", "rate_terms_kernel",
-           "rate_terms", "loss_terms"]
+__all__ = ["maxmin_softmax_kernel", "maxmin_softmax_backward_kernel", "maxmin_softmax", "batch_norm_kernel",
+           "batch_norm_backward_kernel", "batch_norm", "rate_terms_kernel", "rate_terms", "loss_terms"]
 
 UNDERFLOW = -104.0
 """Below this exponent ``exp`` is under float32's smallest subnormal (2^-149 = e^-103.3)."""
@@ -152,6 +155,109 @@ def maxmin_softmax(z: torch.Tensor, temperature: float) -> torch.Tensor:
         raise TypeError(f"z must be a float32 CPU tensor of shape (B, I, J), got {z.dtype} {tuple(z.shape)} "
                         f"on {z.device}")
     return _MaxMinSoftmax.apply(z, float(temperature))
+
+
+@njit(cache=True, parallel=True)
+def batch_norm_kernel(u: np.ndarray, scale: np.ndarray, shift: np.ndarray, out: np.ndarray, mean: np.ndarray,
+                      inverse_std: np.ndarray) -> None:
+    """``out[b] = (u[b] - mean) / sqrt(var + 1e-5) * scale[b] + shift[b]``, the statistics per
+    event and feature over the rows (the authors' per-event batch normalisation of the UEs).
+
+    Parameters
+    ----------
+    u : ndarray of float32, shape (B, I, F)
+    scale, shift : ndarray of float32, shape (1 or B, F)
+    out : ndarray of float32, shape (B, I, F)
+        (out)
+    mean, inverse_std : ndarray of float64, shape (B, F)
+        Each event's means and ``1 / sqrt(var + 1e-5)`` (biased variance; out).
+    """
+    n_batch, n_rows, n_features = u.shape
+    stride = 0 if scale.shape[0] == 1 else 1
+    for b in prange(n_batch):
+        m, v = np.zeros(n_features), np.zeros(n_features)
+        for i in range(n_rows):
+            for f in range(n_features):
+                m[f] += u[b, i, f]
+        m /= n_rows
+        for i in range(n_rows):
+            for f in range(n_features):
+                d = u[b, i, f] - m[f]
+                v[f] += d * d
+        w = 1.0 / np.sqrt(v / n_rows + 1e-5)
+        g, h = scale[b * stride], shift[b * stride]
+        for i in range(n_rows):
+            for f in range(n_features):
+                out[b, i, f] = (u[b, i, f] - m[f]) * w[f] * g[f] + h[f]
+        mean[b], inverse_std[b] = m, w
+
+
+@njit(cache=True, parallel=True)
+def batch_norm_backward_kernel(grad: np.ndarray, u: np.ndarray, scale: np.ndarray, mean: np.ndarray,
+                               inverse_std: np.ndarray, grad_u: np.ndarray, grad_scale: np.ndarray,
+                               grad_shift: np.ndarray) -> None:
+    """The gradients of :func:`batch_norm_kernel` from the gradient ``grad`` of its output: in
+    ``u`` (``grad_u``, shaped as ``u``) and, per event, in the scale and the shift
+    (``grad_scale``, ``grad_shift``, (B, F) float32)."""
+    n_batch, n_rows, n_features = u.shape
+    stride = 0 if scale.shape[0] == 1 else 1
+    for b in prange(n_batch):
+        d_shift, d_scale = np.zeros(n_features), np.zeros(n_features)
+        m, w, g = mean[b], inverse_std[b], scale[b * stride]
+        for i in range(n_rows):
+            for f in range(n_features):
+                d_shift[f] += grad[b, i, f]
+                d_scale[f] += grad[b, i, f] * (u[b, i, f] - m[f]) * w[f]
+        for i in range(n_rows):  # the normalised rows' gradient less its mean and its projection on them
+            for f in range(n_features):
+                normalised = (u[b, i, f] - m[f]) * w[f]
+                grad_u[b, i, f] = w[f] * g[f] * (grad[b, i, f] - (d_shift[f] + normalised * d_scale[f]) / n_rows)
+        grad_scale[b], grad_shift[b] = d_scale, d_shift
+
+
+class _BatchNorm(torch.autograd.Function):
+    """:func:`batch_norm_kernel` and its gradient as one autograd step."""
+
+    @staticmethod
+    def forward(ctx, u: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor):
+        u = u.detach().contiguous()
+        flat = [v.detach().reshape(-1, u.shape[-1]).contiguous() for v in (scale, shift)]
+        out = np.empty(u.shape, np.float32)
+        mean, inverse_std = np.empty((u.shape[0], u.shape[-1])), np.empty((u.shape[0], u.shape[-1]))
+        batch_norm_kernel(u.numpy(), flat[0].numpy(), flat[1].numpy(), out, mean, inverse_std)
+        ctx.save_for_backward(u, flat[0])
+        ctx.rest = mean, inverse_std, scale.dim()
+        return torch.from_numpy(out)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        u, scale = ctx.saved_tensors
+        mean, inverse_std, dims = ctx.rest
+        grad_u = np.empty(u.shape, np.float32)
+        grad_scale, grad_shift = (np.empty((u.shape[0], u.shape[-1]), np.float32) for _ in range(2))
+        batch_norm_backward_kernel(grad.contiguous().numpy(), u.numpy(), scale.numpy(), mean, inverse_std, grad_u,
+                                   grad_scale, grad_shift)
+        grad_scale, grad_shift = torch.from_numpy(grad_scale), torch.from_numpy(grad_shift)
+        if dims == 1:  # one scale and shift for every event
+            grad_scale, grad_shift = grad_scale.sum(0), grad_shift.sum(0)
+        return torch.from_numpy(grad_u), grad_scale, grad_shift
+
+
+def batch_norm(u: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """The authors' per-event batch normalisation of the UE states ``u`` (B, I, F) over the UEs,
+    with ``scale`` and ``shift`` (F,) or one per event (B, F): :meth:`AuthorsHGSAGE.forward`'s
+    ``centred * rsqrt(mean(centred^2) + 1e-5) * scale + shift``, differentiable in all three.
+
+    Raises
+    ------
+    TypeError
+        An argument is not a float32 CPU tensor.
+    """
+    for name, value in (("u", u), ("scale", scale), ("shift", shift)):
+        if value.dtype != torch.float32 or value.device.type != "cpu":
+            raise TypeError(f"{name} must be a float32 CPU tensor (the kernel's type), got {value.dtype} on "
+                            f"{value.device}")
+    return _BatchNorm.apply(u, scale, shift)
 
 
 @njit(cache=True)

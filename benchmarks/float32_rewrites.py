@@ -24,7 +24,9 @@ additions:
 - **The logged decision rates by gathers** (:func:`decision_rate`): the rate of a hard
   association from the serving gains and one matrix-vector product per event, instead of
   float64 one-hot products over every (UE, BS) pair.
-- **The association's softmax and the loss's rates as kernels** (``float32_heads.py``).
+- **The association head and the loss's rates as kernels** (``float32_heads.py``): the batch
+  normalisation, the max-min normalised softmax and the two rates of the loss, each one pass
+  forward and one backward instead of tens of torch operations.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from hudnlib.gnn.graph import DenseBatch, strongest_labels
 from hudnlib.scenarios.paper_a import RadioMap
 
 from float32_draws import SampledDraw, layer_draws
-from float32_heads import maxmin_softmax
+from float32_heads import batch_norm, maxmin_softmax
 
 __all__ = ["collapsed_power_head", "fused_layer", "RewrittenHGSAGE", "EventSource", "decision_rate"]
 
@@ -115,15 +117,13 @@ def _scatter(dst, dst_col, src, src_col, index, count, b, width):
 
 
 @njit(cache=True)
-def _masked(grad, state, b, masked, grad_y):
-    """``masked[b] = grad[b]`` where ``state[b] > 0`` (ReLU's gradient), copied into the first
-    half of ``grad_y[b]``; the second half zeroed for the scatters."""
+def _masked(grad, state, b, grad_y):
+    """The first half of ``grad_y[b]`` = ``grad[b]`` where ``state[b] > 0`` (ReLU's gradient);
+    the second half zeroed for the scatters."""
     width = grad.shape[2]
     for r in range(grad.shape[1]):
         for f in range(width):
-            m = grad[b, r, f] if state[b, r, f] > 0 else np.float32(0.0)
-            masked[b, r, f] = m
-            grad_y[b, r, f] = m
+            grad_y[b, r, f] = grad[b, r, f] if state[b, r, f] > 0 else np.float32(0.0)
         grad_y[b, r, width:] = 0.0
 
 
@@ -131,18 +131,19 @@ def _masked(grad, state, b, masked, grad_y):
 def layer_backward_kernel(g_bs: np.ndarray, g_ue: np.ndarray, h_bs: np.ndarray, h_ue: np.ndarray,
                           i_bs_ue: np.ndarray, c_bs_ue: np.ndarray, i_bs_bs: np.ndarray, c_bs_bs: np.ndarray,
                           i_ue_bs: np.ndarray, c_ue_bs: np.ndarray, i_ue_ue: np.ndarray, c_ue_ue: np.ndarray,
-                          m_bs: np.ndarray, m_ue: np.ndarray, gy_bs: np.ndarray, gy_ue: np.ndarray) -> None:
+                          gy_bs: np.ndarray, gy_ue: np.ndarray) -> None:
     """The gradient of :func:`layer_forward_kernel` with respect to ``y_bs`` and ``y_ue``
     (into ``gy_bs``, ``gy_ue``), from the gradients ``g_bs``, ``g_ue`` of the new states ``h_bs``,
-    ``h_ue``; ``m_bs``, ``m_ue`` (shaped as ``h``) receive the ReLU-masked gradients."""
+    ``h_ue``: the ReLU-masked gradients are the self parts' (the first half), and the scatters
+    read them from there into the neighbour and sent parts (the second half)."""
     q = g_bs.shape[2] // 2
     for b in prange(g_bs.shape[0]):
-        _masked(g_bs, h_bs, b, m_bs, gy_bs)
-        _masked(g_ue, h_ue, b, m_ue, gy_ue)
-        _scatter(gy_ue, 3 * q, m_bs, 0, i_bs_ue, c_bs_ue, b, q)
-        _scatter(gy_bs, 2 * q, m_bs, q, i_bs_bs, c_bs_bs, b, q)
-        _scatter(gy_bs, 3 * q, m_ue, 0, i_ue_bs, c_ue_bs, b, q)
-        _scatter(gy_ue, 2 * q, m_ue, q, i_ue_ue, c_ue_ue, b, q)
+        _masked(g_bs, h_bs, b, gy_bs)
+        _masked(g_ue, h_ue, b, gy_ue)
+        _scatter(gy_ue, 3 * q, gy_bs, 0, i_bs_ue, c_bs_ue, b, q)
+        _scatter(gy_bs, 2 * q, gy_bs, q, i_bs_bs, c_bs_bs, b, q)
+        _scatter(gy_bs, 3 * q, gy_ue, 0, i_ue_bs, c_ue_bs, b, q)
+        _scatter(gy_ue, 2 * q, gy_ue, q, i_ue_ue, c_ue_ue, b, q)
 
 
 class _FusedLayer(torch.autograd.Function):
@@ -166,8 +167,7 @@ class _FusedLayer(torch.autograd.Function):
         gy_bs = np.empty((*h_bs.shape[:2], 2 * h_bs.shape[2]), np.float32)
         gy_ue = np.empty((*h_ue.shape[:2], 2 * h_ue.shape[2]), np.float32)
         layer_backward_kernel(g_bs.contiguous().numpy(), g_ue.contiguous().numpy(), h_bs.numpy(), h_ue.numpy(),
-                              *ctx.flat, np.empty(h_bs.shape, np.float32), np.empty(h_ue.shape, np.float32),
-                              gy_bs, gy_ue)
+                              *ctx.flat, gy_bs, gy_ue)
         return torch.from_numpy(gy_bs), torch.from_numpy(gy_ue), None
 
 
@@ -213,13 +213,9 @@ class RewrittenHGSAGE(AuthorsHGSAGE):
                                      weights[4 * layer:4 * layer + 4])
         hidden = h_bs @ p["power_hidden"].mT + p["power_bias"][..., :, None]
         power = torch.sigmoid(hidden).squeeze(-1).double() * batch.p_max
-        # the library's heads from here: per-event batch normalisation over the UEs and the
-        # association logits; their max-min normalised softmax is one kernel
-        average = torch.full((1, 1, n_ue), 1.0 / n_ue)
-        centred = h_ue - average @ h_ue
-        h_ue = centred * torch.rsqrt(average @ (centred * centred) + 1e-5) * p["norm_scale"][..., None, :] \
-            + p["norm_shift"][..., None, :]
-        z = h_ue @ p["assoc_out"].mT
+        # the association head: the per-event batch normalisation over the UEs, the logits and
+        # their max-min normalised softmax
+        z = batch_norm(h_ue, p["norm_scale"], p["norm_shift"]) @ p["assoc_out"].mT
         return z, maxmin_softmax(z, self.temperature), power
 
 

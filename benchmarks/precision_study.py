@@ -19,11 +19,11 @@ and how fast the step gets in float32 when rewritten without changing its maths
   float32) on the 200 events of the reading: its GRL against JUAPCMWSER and against the float32
   run of the same training seed (paired, 95% CIs), its climb beside the twin's, and the
   criterion over seeds (:func:`evaluate`).
-- ``srl RUN EVENTS [--form FORM]``: SRL at the authors' 10,000 steps from the kept model of the
-  stored float32 training run ``RUN`` (reading ``authors``), computed in that form on the first
-  ``EVENTS`` events in chunks of 10 (as the stored results were computed), against the stored
-  float32 SRL of that run on the same events; the GRL rows show what the form's inference alone
-  moves.
+- ``srl RUN EVENTS [--form FORM] [--chunk N]``: SRL at the authors' 10,000 steps from the kept
+  model of the stored float32 training run ``RUN`` (reading ``authors``), computed in that form
+  on the first ``EVENTS`` events in chunks of ``N`` (default 10, as the stored results were
+  computed), against the stored float32 SRL of that run on the same events; the GRL rows show
+  what the form's inference alone moves.
 
 Forms (:data:`FORMS`; the weights and the optimiser's state stay float32 and are cast once per
 product; the loss is the library's, in float64):
@@ -308,9 +308,12 @@ def evaluate(seeds: list[int], form: str) -> None:
           f"of half-width delta at that spread: {needed}")
 
 
-def srl(run: int, events: int, form: str) -> None:
+def srl(run: int, events: int, form: str, chunk: int = 10) -> None:
     """SRL at the authors' 10,000 steps in ``form`` from stored float32 training run ``run`` on
-    its first ``events`` events, against that run's stored SRL (and GRL) on them."""
+    its first ``events`` events, ``chunk`` of them batched together, against that run's stored
+    SRL (and GRL) on them (batched by 10). Each chunk's SRL starts from the same seed, so an
+    event sees the same draws in any chunk; the batched products' rounding can differ with
+    the chunk's size, which then acts as another numeric setting."""
     config = replace(run_config(10 + run), samples=SECOND_SETTING_EVENTS, srl_steps=PAPER_STEPS)
     radio_map, p_max, _ = reading_setting(config)
     inputs = prepare_events(config.baselines)
@@ -319,12 +322,12 @@ def srl(run: int, events: int, form: str) -> None:
     model.load_state_dict(paper_a_hgsage_runs._trained(config).state_dict())
     frames = []
     with evaluated_as(model.eval()), drawn_as(form, radio_map):  # the form's step on the stored run's weights
-        for first in range(0, events, 10):
-            chunk = np.arange(first, min(first + 10, events))
+        for first in range(0, events, chunk):
+            indices = np.arange(first, min(first + chunk, events))
             start = time.perf_counter()
-            frames.append(paper_a_hgsage_runs.run_samples(config, chunk, {k: v[chunk] for k, v in inputs.items()}))
+            frames.append(paper_a_hgsage_runs.run_samples(config, indices, {k: v[indices] for k, v in inputs.items()}))
             seconds = time.perf_counter() - start
-            print(f"events {chunk[0]}-{chunk[-1]}: {seconds:.0f} s ({1e3 * seconds / len(chunk) / PAPER_STEPS:.2f} "
+            print(f"events {indices[0]}-{indices[-1]}: {seconds:.0f} s ({1e3 * seconds / len(indices) / PAPER_STEPS:.2f} "
                   "ms per event-step)", flush=True)
     ours = event_totals_by_method(pd.concat(frames, ignore_index=True))
     for method in ("GRL", "SRL"):
@@ -347,6 +350,7 @@ def main() -> None:
     srl_parser.add_argument("run", type=int)
     srl_parser.add_argument("events", type=int)
     srl_parser.add_argument("--form", choices=sorted(FORMS), default="mixed")
+    srl_parser.add_argument("--chunk", type=int, default=10, help="events batched together (default 10, as stored)")
     evaluate_parser = sub.add_parser("evaluate", help="kept models' GRL on the 200 events")
     evaluate_parser.add_argument("seeds", type=int, nargs="+")
     evaluate_parser.add_argument("--form", choices=sorted(FORMS), default="mixed")
@@ -358,10 +362,10 @@ def main() -> None:
             parser.error(f"seed must be >= 11 (the training seeds of runs 1, 2, ...), got {args.seed}")
         train(args.seed, args.steps, args.form)
     elif args.command == "srl":
-        if args.run < 1 or not 2 <= args.events <= SECOND_SETTING_EVENTS:
-            parser.error(f"need run >= 1 and 2 <= events <= {SECOND_SETTING_EVENTS} (the paired comparison needs "
-                         f"two events), got {args.run}, {args.events}")
-        srl(args.run, args.events, args.form)
+        if args.run < 1 or not 2 <= args.events <= SECOND_SETTING_EVENTS or args.chunk < 1:
+            parser.error(f"need run >= 1, 2 <= events <= {SECOND_SETTING_EVENTS} (the paired comparison needs "
+                         f"two events) and chunk >= 1, got {args.run}, {args.events}, {args.chunk}")
+        srl(args.run, args.events, args.form, args.chunk)
     else:
         missing = [seed for seed in args.seeds if not checkpoint(seed, args.form).exists()]
         if missing:

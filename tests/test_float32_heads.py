@@ -59,6 +59,39 @@ def test_maxmin_softmax_refuses_what_its_kernel_does_not_compute():
         heads.maxmin_softmax(torch.ones(3, 4), 1e-3)
 
 
+def _library_batch_norm(u, scale, shift):
+    """The library's per-event batch normalisation (:meth:`AuthorsHGSAGE.forward`)."""
+    average = torch.full((1, 1, u.shape[1]), 1.0 / u.shape[1], dtype=u.dtype)
+    centred = u - average @ u
+    return centred * torch.rsqrt(average @ (centred * centred) + 1e-5) * scale[..., None, :] + shift[..., None, :]
+
+
+@pytest.mark.parametrize("per_event", [False, True])
+def test_batch_norm_and_its_gradients_are_the_library_batch_norm(per_event):
+    """Against the library's form in float64, with one scale and shift for all events (GRL) and
+    one per event (SRL); a feature constant over the UEs (variance 0, only the 1e-5 left)."""
+    gen = torch.Generator().manual_seed(2)
+    u = torch.relu(torch.randn(4, 9, 6, generator=gen)) * 3.0
+    u[2, :, 1] = 0.7
+    shape = (4, 6) if per_event else (6,)
+    scale, shift = 1.0 + torch.randn(shape, generator=gen), torch.randn(shape, generator=gen)
+    up = torch.randn(4, 9, 6, generator=gen)
+    results = []
+    for f, dtype in ((heads.batch_norm, torch.float32), (_library_batch_norm, torch.float64)):
+        leaves = [v.detach().to(dtype).requires_grad_() for v in (u, scale, shift)]
+        out = f(*leaves)
+        (out * up.to(dtype)).sum().backward()
+        results.append([out.detach()] + [v.grad for v in leaves])
+    for mine, theirs in zip(*results):
+        assert mine.shape == theirs.shape
+        torch.testing.assert_close(mine.double(), theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_batch_norm_refuses_what_its_kernel_does_not_compute():
+    with pytest.raises(TypeError, match="shift must be a float32"):
+        heads.batch_norm(torch.ones(2, 3, 4), torch.ones(4), torch.ones(4, dtype=torch.float64))
+
+
 def _terms_and_grads(loss_terms, x, power, batch, labels, weights):
     """The terms of ``loss_terms`` on leaf copies of ``x`` and the powers, and the gradients of
     ``sum(weights[k] * terms[k])`` in both."""
