@@ -8,6 +8,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from hudnlib.gnn.authors import AuthorsHGSAGE
@@ -50,3 +51,14 @@ def test_mixed_step_in_bfloat16_stays_near_the_library_step():
     assert float((z - z_ref).abs().max()) < 0.02 * spread  # bfloat16 keeps 8 bits: 2^-8 per rounding
     assert float(((power - power_ref).abs() / power_ref).max()) < 0.01
     assert float((z.argmax(-1) == z_ref.argmax(-1)).double().mean()) > 0.9
+
+
+@pytest.mark.parametrize("argv, why", [(["srl", "1", "1"], "two events"), (["srl", "1", "20", "--chunk", "0"],
+                                                                           "chunk >= 1")])
+def test_srl_command_refuses_what_it_cannot_compare(monkeypatch, capsys, argv, why):
+    """A usage error before any work, not a traceback after 10,000 steps."""
+    monkeypatch.setattr(sys, "argv", ["precision_study.py", *argv])
+    monkeypatch.setattr(study, "srl", lambda *args: pytest.fail("srl ran"))
+    with pytest.raises(SystemExit) as stop:
+        study.main()
+    assert stop.value.code == 2 and why in capsys.readouterr().err
