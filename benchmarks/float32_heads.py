@@ -52,7 +52,7 @@ def maxmin_softmax_kernel(z: np.ndarray, temperature: float, x: np.ndarray, scal
         Association logits.
     temperature : float
     x : ndarray of float32, shape (B, I, J)
-        The association (out).
+        The association (out; NaN in a row with a NaN logit, as torch gives).
     scale : ndarray of float32, shape (B, I)
         Each row's ``max(max - min, 1e-12)`` (out).
     top_at, bottom_at : ndarray of int64, shape (B, I)
@@ -63,12 +63,17 @@ def maxmin_softmax_kernel(z: np.ndarray, temperature: float, x: np.ndarray, scal
     for b in prange(n_batch):
         for i in range(n_rows):
             row, out = z[b, i], x[b, i]
-            hi, lo = 0, 0
-            for j in range(1, n_cols):
+            hi, lo, invalid = 0, 0, False
+            for j in range(n_cols):
                 if row[j] > row[hi]:
                     hi = j
                 if row[j] < row[lo]:
                     lo = j
+                invalid |= np.isnan(row[j])
+            if invalid:  # as torch: a NaN logit makes its row NaN
+                out[:] = np.nan
+                scale[b, i], top_at[b, i], bottom_at[b, i] = np.nan, hi, lo
+                continue
             top = row[hi]
             r = max(top - row[lo], np.float32(1e-12))
             total = 0.0

@@ -52,6 +52,15 @@ def test_maxmin_softmax_and_its_gradient_are_the_library_softmax(temperature):
         assert float((grad_torch[rows].double() - grad_ref[rows]).norm()) <= 1e-6 * float(grad_ref[rows].norm())
 
 
+def test_maxmin_softmax_keeps_a_nan_logit_visible():
+    """A NaN logit (a diverged step) makes its row NaN, as in torch, and no other row."""
+    z = torch.randn(2, 3, 5, generator=torch.Generator().manual_seed(3))
+    z[1, 2, 4] = float("nan")
+    x = heads.maxmin_softmax(z, 1e-3)
+    assert x[1, 2].isnan().all() and not x[1, :2].isnan().any() and not x[0].isnan().any()
+    assert _library_softmax(z)[1, 2].isnan().all()
+
+
 def test_maxmin_softmax_refuses_what_its_kernel_does_not_compute():
     with pytest.raises(TypeError, match="z must be a float32"):
         heads.maxmin_softmax(torch.ones(2, 3, 4, dtype=torch.float64), 1e-3)
