@@ -26,7 +26,7 @@ and how fast the step gets in float32 when rewritten without changing its maths
   what the form's inference alone moves.
 
 Forms (:data:`FORMS`; the weights and the optimiser's state stay float32 and are cast once per
-product; the loss is the library's, in float64):
+product; the loss is in float64, the library's except in ``float32-rewritten``):
 
 - ``mixed`` (:class:`MixedHGSAGE`): bfloat16 for the aggregations, the projections and the power
   head's hidden product; float32 for the first layer's projection of the standardised gains (a
@@ -38,9 +38,11 @@ product; the loss is the library's, in float64):
 - ``float32-rewritten`` (:class:`float32_rewrites.RewrittenHGSAGE`): float32 throughout, the
   power head collapsed to one product and each layer after its projections computed by numba
   kernels (the sampled means gathered, the own parts added, the ReLU applied in one pass), and
-  the association's max-min normalised softmax one more (``float32_heads.py``); its training
-  loop and SRL also draw their events with :class:`float32_rewrites.EventSource`, log their
-  decision rates with :func:`float32_rewrites.decision_rate` and compute the loss's rates with
+  the association head's batch normalisation and max-min normalised softmax as kernels too
+  (``float32_heads.py``); its neighbour draws are listed from the adjacency's bit sets
+  (``float32_draws.py``); its training loop and SRL also draw their events with
+  :class:`float32_rewrites.EventSource`, log their decision rates with
+  :func:`float32_rewrites.decision_rate` and compute the loss's rates with
   :func:`float32_heads.loss_terms` (:func:`drawn_as`).
 
 Run each command alone on the idle machine: the times are the point.

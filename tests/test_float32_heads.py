@@ -1,6 +1,7 @@
-"""The association softmax and the loss's rates as kernels (``benchmarks/float32_heads.py``)
-compute the library's values and gradients: the softmax against torch's in float64, the rates
-against :func:`hudnlib.gnn.authors.authors_loss_terms`."""
+"""The association head (batch normalisation, max-min normalised softmax) and the loss's rates
+as kernels (``benchmarks/float32_heads.py``) compute the library's values and gradients: the
+head against the library's form in float64, the rates against
+:func:`hudnlib.gnn.authors.authors_loss_terms`."""
 
 from __future__ import annotations
 
