@@ -11,7 +11,7 @@ neighbours' sets, and draws from each neighbourhood with the same uniforms, take
 same generator in the same order, and the same partial Fisher-Yates shuffle: the same
 neighbours, listed by index (increasing), with no dense matrix made. On the authors' events
 (each UE detected by 37 BSs on average, each BS detecting 42 UEs) the two layers' draws of a
-GRL batch take 10 ms instead of 16.5.
+GRL batch take 8.8 ms instead of 16.5.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from numba import njit, prange
+from numba.cpython.unsafe.numbers import trailing_zeros  # llvm.cttz: a word's lowest set bit
 
 __all__ = ["SampledDraw", "layer_draws_kernel", "layer_draws"]
 
@@ -31,13 +32,6 @@ class SampledDraw(NamedTuple):
 
     index: np.ndarray
     count: np.ndarray
-
-
-_DE_BRUIJN = np.uint64(0x03F79D71B4CB0A89)
-_DE_BRUIJN_TABLE = np.array([0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4, 62, 55, 59, 36, 53, 51, 43, 22,
-                             45, 39, 33, 30, 24, 18, 12, 5, 63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32,
-                             23, 11, 46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6], np.int64)
-"""The index of a 64-bit word's lowest set bit from ``((x & -x) * _DE_BRUIJN) >> 58``."""
 
 
 @njit(cache=True)
@@ -54,7 +48,7 @@ def _bit_sets(adj, b):
     return ue_bits, bs_bits
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _members(bits, n, candidates):
     """The members of the bit set ``bits`` (words), increasing, into ``candidates``; with ``n``
     > 0, every one of ``n`` nodes when the set is empty. Returns their number."""
@@ -62,10 +56,9 @@ def _members(bits, n, candidates):
     for w in range(bits.shape[0]):
         x = bits[w]
         while x:
-            lowest = x & (~x + np.uint64(1))
-            candidates[m] = w * 64 + _DE_BRUIJN_TABLE[(lowest * _DE_BRUIJN) >> np.uint64(58)]
+            candidates[m] = w * 64 + np.int64(trailing_zeros(x))
             m += 1
-            x ^= lowest
+            x &= x - np.uint64(1)
     if m == 0:
         for c in range(n):
             candidates[c] = c
@@ -73,7 +66,7 @@ def _members(bits, n, candidates):
     return m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _draw_row(candidates, m, uniforms, index, count, b, r):
     """Keeps ``min(samples, m)`` of the ``m`` candidates by the library's partial Fisher-Yates
     shuffle on the row's uniforms, and lists them increasing in ``index[b, r]``."""
@@ -81,12 +74,14 @@ def _draw_row(candidates, m, uniforms, index, count, b, r):
     for t in range(n):  # candidates[t] uniform over the m - t not yet kept
         s = min(t + int(uniforms[t] * (m - t)), m - 1)
         candidates[t], candidates[s] = candidates[s], candidates[t]
-    for t in range(n):  # insertion sort of the kept ones
+    for t in range(1, n):  # insertion sort of the kept ones, in place
         value, k = candidates[t], t
-        while k > 0 and index[b, r, k - 1] > value:
-            index[b, r, k] = index[b, r, k - 1]
+        while k > 0 and candidates[k - 1] > value:
+            candidates[k] = candidates[k - 1]
             k -= 1
-        index[b, r, k] = value
+        candidates[k] = value
+    for t in range(n):
+        index[b, r, t] = candidates[t]
     count[b, r] = n
 
 

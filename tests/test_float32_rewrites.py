@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from hudnlib.gnn.authors import AuthorsHGSAGE, neighbourhoods, projection_params
+from hudnlib.gnn.authors import AuthorsHGSAGE, neighbourhoods, projection_params, standardised_gain
 from hudnlib.gnn.authors_training import decision_rate
 from hudnlib.gnn.sampling import sampled_weights
 from hudnlib.gnn.training import event_batch
@@ -65,6 +65,7 @@ def test_fused_layer_and_its_gradient_are_the_library_layer():
     allowed = neighbourhoods(adj)
     draws = float32_draws.layer_draws(adj, 4, np.random.default_rng(2))
     assert draws[0].count[0, 3] == 0
+    assert {1, 2, 3} <= set(np.concatenate([d.count.ravel() for d in draws]))  # pairs of rows, and one left
     dense = [_dense(draw, a.shape[-1]) for draw, a in zip(draws, allowed)]
     y_bs, y_ue = torch.randn(3, 6, 20, requires_grad=True), torch.randn(3, 9, 20, requires_grad=True)
     up_bs, up_ue = torch.randn(3, 6, 10), torch.randn(3, 9, 10)
@@ -154,3 +155,22 @@ def test_decision_rate_is_the_library_rate(idle_silent):
     for decision in (association, labels):
         torch.testing.assert_close(rewrites.decision_rate(decision, power, batch, idle_silent),
                                    decision_rate(decision, power, batch, idle_silent), rtol=1e-12, atol=0)
+
+
+def test_decision_rate_refuses_an_association_outside_the_batch():
+    batch, labels = authors_batch()
+    with pytest.raises(ValueError, match=r"association must hold BS indices in \[0, 7\)"):
+        rewrites.decision_rate(labels + 7, batch.p_max, batch, True)
+
+
+def test_standardised_gains_are_the_library_ones():
+    """Each event standardised on its own, with the population standard deviation: the
+    library's float32 gains up to one rounding of their mean and deviation, and the float64
+    standardisation within float32's precision."""
+    gain = torch.from_numpy(10.0 ** (-np.random.default_rng(3).uniform(60, 140, (3, 12, 7)) / 10))
+    gain[1] *= 1e3  # events of different scales
+    ours = rewrites.standardised(gain)
+    torch.testing.assert_close(ours, standardised_gain(gain), rtol=0, atol=5e-7)
+    torch.testing.assert_close(ours.double(), standardised_gain(gain, torch.float64), rtol=0, atol=5e-7)
+    with pytest.raises(TypeError, match="gain must be a float64 CPU tensor"):
+        rewrites.standardised(gain.float())
