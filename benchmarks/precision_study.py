@@ -43,7 +43,11 @@ product; the loss is in float64, the library's except in ``float32-rewritten``):
   (``float32_draws.py``); its training loop and SRL also draw their events with
   :class:`float32_rewrites.EventSource`, log their decision rates with
   :func:`float32_rewrites.decision_rate` and compute the loss's rates with
-  :func:`float32_heads.loss_terms` (:func:`drawn_as`).
+  :func:`float32_heads.loss_terms` (:func:`drawn_as`);
+- ``float32-reordered-loss``: the library's float32 step with only the loss's two rates
+  computed by :func:`float32_heads.loss_terms` (the same float64 maths, summed in another
+  order): the smallest rounding perturbation of the library's own step, to ask whether one
+  seed's kept model survives it.
 
 Run each command alone on the idle machine: the times are the point.
 """
@@ -154,8 +158,12 @@ class Float32StateHGSAGE(MixedHGSAGE):
 REWRITTEN = "float32-rewritten"
 """The form that also draws its events and logs its rates its own way (:func:`drawn_as`)."""
 
+REORDERED_LOSS = "float32-reordered-loss"
+"""The library's float32 step with only its loss's rates reordered (:func:`drawn_as`): a
+perturbation of the library's own step at float64's last bits."""
+
 FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Float32StateHGSAGE,
-         REWRITTEN: float32_rewrites.RewrittenHGSAGE}
+         REWRITTEN: float32_rewrites.RewrittenHGSAGE, REORDERED_LOSS: AuthorsHGSAGE}
 """The step's forms by name (``train --form``)."""
 
 FLOAT32_FORMS = ("float32 (the library)", REWRITTEN)
@@ -174,16 +182,19 @@ def drawn_as(form: str, radio_map: RadioMap) -> AbstractContextManager:
     """While entered, the library's training loop and SRL draw their events, compute their
     decision rates and their loss as ``form`` does: :data:`REWRITTEN` with
     :class:`float32_rewrites.EventSource`, :func:`float32_rewrites.decision_rate` and
-    :func:`float32_heads.loss_terms` (the same events, rates and loss), the other forms as the
-    library."""
-    if form != REWRITTEN:
+    :func:`float32_heads.loss_terms` (the same events, rates and loss), :data:`REORDERED_LOSS`
+    with :func:`float32_heads.loss_terms` only (the loss's float64 rates summed in another
+    order), the other forms as the library."""
+    if form not in (REWRITTEN, REORDERED_LOSS):
         return nullcontext()
-    source = float32_rewrites.EventSource(radio_map)
     stack = ExitStack()
+    stack.enter_context(mock.patch.object(authors_training, "authors_loss_terms", float32_heads.loss_terms))
+    if form == REORDERED_LOSS:
+        return stack
+    source = float32_rewrites.EventSource(radio_map)
     stack.enter_context(mock.patch.object(authors_training, "event_batch",
                                           lambda _map, rng, size, p_max, noise: source.batch(rng, size, p_max, noise)))
     stack.enter_context(mock.patch.object(authors_training, "decision_rate", float32_rewrites.decision_rate))
-    stack.enter_context(mock.patch.object(authors_training, "authors_loss_terms", float32_heads.loss_terms))
     return stack
 
 

@@ -1,6 +1,7 @@
 """The precision study's mixed step (``benchmarks/precision_study.py``) is the library's
 forward with its products cast: with float32 products it gives the library's outputs and
-gradients on the same draws, and with bfloat16 it stays near them."""
+gradients on the same draws, and with bfloat16 it stays near them. Each form replaces only its
+own parts of the library's training loop."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from hudnlib.gnn import authors_training
 from hudnlib.gnn.authors import AuthorsHGSAGE
+from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map
 from tests.conftest import authors_batch, outputs_and_grads
 
 _BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -62,3 +66,19 @@ def test_srl_command_refuses_what_it_cannot_compare(monkeypatch, capsys, argv, w
     with pytest.raises(SystemExit) as stop:
         study.main()
     assert stop.value.code == 2 and why in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form, patched", [("float32-reordered-loss", {"authors_loss_terms"}),
+                                           ("float32-rewritten", {"authors_loss_terms", "event_batch", "decision_rate"}),
+                                           ("mixed", set())])
+def test_each_form_replaces_only_its_own_parts_of_the_training_loop(form, patched):
+    """The reordered-loss form is the library's step with the loss's rates alone replaced (a
+    perturbation of its rounding, nothing else); the rewritten form also draws its events and logs
+    its rates its own way; both leave the loop as it was on exit."""
+    names = ("authors_loss_terms", "event_batch", "decision_rate")
+    before = {name: getattr(authors_training, name) for name in names}
+    radio_map = build_radio_map(HUDNConfig(grid_step_m=5.0, n_small=20, n_active=20), np.random.default_rng(0))
+    with study.drawn_as(form, radio_map):
+        assert {name for name in names if getattr(authors_training, name) is not before[name]} == patched
+    assert all(getattr(authors_training, name) is before[name] for name in names)
+    assert study.FORMS["float32-reordered-loss"] is AuthorsHGSAGE
