@@ -47,7 +47,11 @@ product; the loss is in float64, the library's except in ``float32-rewritten``):
 - ``float32-reordered-loss``: the library's float32 step with only the loss's two rates
   computed by :func:`float32_heads.loss_terms` (the same float64 maths, summed in another
   order): the smallest rounding perturbation of the library's own step, to ask whether one
-  seed's kept model survives it.
+  seed's kept model survives it;
+- ``float32-reordered-input``: the library's float32 step with only the standardised gains
+  computed by :func:`float32_rewrites.standardised` (mean and deviation accumulated in float64:
+  about 40% of the model's inputs differ from the library's by one float32 rounding), a
+  perturbation at float32's last bits.
 
 Run each command alone on the idle machine: the times are the point.
 """
@@ -75,7 +79,7 @@ from hudnlib.experiments.paper_a_hgsage_authors import (
 from hudnlib.experiments.paper_a_hgsage_runs import TrainingRunConfig
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.statistics import mean_ci
-from hudnlib.gnn import authors_training
+from hudnlib.gnn import authors, authors_training
 from hudnlib.gnn.authors import (
     AuthorsHGSAGE, neighbourhoods, projection_params, standardised_gain, torch_seeded_generator,
 )
@@ -162,8 +166,12 @@ REORDERED_LOSS = "float32-reordered-loss"
 """The library's float32 step with only its loss's rates reordered (:func:`drawn_as`): a
 perturbation of the library's own step at float64's last bits."""
 
+REORDERED_INPUT = "float32-reordered-input"
+"""The library's float32 step with only its standardised gains computed otherwise (:func:`drawn_as`):
+a perturbation of the library's own step at float32's last bits, in its input."""
+
 FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Float32StateHGSAGE,
-         REWRITTEN: float32_rewrites.RewrittenHGSAGE, REORDERED_LOSS: AuthorsHGSAGE}
+         REWRITTEN: float32_rewrites.RewrittenHGSAGE, REORDERED_LOSS: AuthorsHGSAGE, REORDERED_INPUT: AuthorsHGSAGE}
 """The step's forms by name (``train --form``)."""
 
 FLOAT32_FORMS = ("float32 (the library)", REWRITTEN)
@@ -178,13 +186,23 @@ def built_as(cls: type[MixedHGSAGE]) -> AbstractContextManager:
                              lambda config, n_ue, n_bs: cls(n_ue, n_bs, mask_to_edges=config.mask_to_edges))
 
 
+def _kernel_standardised_gain(gain: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """:func:`hudnlib.gnn.authors.standardised_gain` computed by :func:`float32_rewrites.standardised`."""
+    if dtype != torch.float32:
+        raise TypeError(f"the kernel standardises in float32 only, got {dtype}")
+    return float32_rewrites.standardised(gain)
+
+
 def drawn_as(form: str, radio_map: RadioMap) -> AbstractContextManager:
     """While entered, the library's training loop and SRL draw their events, compute their
     decision rates and their loss as ``form`` does: :data:`REWRITTEN` with
     :class:`float32_rewrites.EventSource`, :func:`float32_rewrites.decision_rate` and
     :func:`float32_heads.loss_terms` (the same events, rates and loss), :data:`REORDERED_LOSS`
     with :func:`float32_heads.loss_terms` only (the loss's float64 rates summed in another
-    order), the other forms as the library."""
+    order), :data:`REORDERED_INPUT` with the model's standardised gains from
+    :func:`float32_rewrites.standardised` only, the other forms as the library."""
+    if form == REORDERED_INPUT:
+        return mock.patch.object(authors, "standardised_gain", _kernel_standardised_gain)
     if form not in (REWRITTEN, REORDERED_LOSS):
         return nullcontext()
     stack = ExitStack()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from hudnlib.gnn import authors_training
+from hudnlib.gnn import authors, authors_training
 from hudnlib.gnn.authors import AuthorsHGSAGE
 from hudnlib.scenarios.paper_a import HUDNConfig, build_radio_map
 from tests.conftest import authors_batch, outputs_and_grads
@@ -69,16 +69,36 @@ def test_srl_command_refuses_what_it_cannot_compare(monkeypatch, capsys, argv, w
 
 
 @pytest.mark.parametrize("form, patched", [("float32-reordered-loss", {"authors_loss_terms"}),
+                                           ("float32-reordered-input", {"input"}),
                                            ("float32-rewritten", {"authors_loss_terms", "event_batch", "decision_rate"}),
                                            ("mixed", set())])
 def test_each_form_replaces_only_its_own_parts_of_the_training_loop(form, patched):
-    """The reordered-loss form is the library's step with the loss's rates alone replaced (a
-    perturbation of its rounding, nothing else); the rewritten form also draws its events and logs
+    """The reordered-loss and reordered-input forms are the library's step with the loss's rates,
+    or the model's standardised gains, alone replaced (perturbations of its rounding, nothing
+    else); the rewritten form also draws its events and logs
     its rates its own way; both leave the loop as it was on exit."""
     names = ("authors_loss_terms", "event_batch", "decision_rate")
     before = {name: getattr(authors_training, name) for name in names}
     radio_map = build_radio_map(HUDNConfig(grid_step_m=5.0, n_small=20, n_active=20), np.random.default_rng(0))
+    standardise = authors.standardised_gain
     with study.drawn_as(form, radio_map):
-        assert {name for name in names if getattr(authors_training, name) is not before[name]} == patched
+        assert {name for name in names if getattr(authors_training, name) is not before[name]} == patched - {"input"}
+        assert (authors.standardised_gain is not standardise) == ("input" in patched)
     assert all(getattr(authors_training, name) is before[name] for name in names)
-    assert study.FORMS["float32-reordered-loss"] is AuthorsHGSAGE
+    assert authors.standardised_gain is standardise
+    assert study.FORMS["float32-reordered-loss"] is study.FORMS["float32-reordered-input"] is AuthorsHGSAGE
+
+
+def test_reordered_input_is_the_library_step_up_to_the_inputs_rounding():
+    """The form's forward, with the library's model and the same draws, stays within float32
+    rounding of the library's, and refuses another dtype than the kernel computes."""
+    batch, labels = authors_batch()
+    torch.manual_seed(0)
+    model = AuthorsHGSAGE(12, 7, samples=3)
+    theirs, _ = outputs_and_grads(model, batch, labels)
+    with study.drawn_as("float32-reordered-input", None):
+        ours, _ = outputs_and_grads(model, batch, labels)
+        with pytest.raises(TypeError, match="float32 only"):
+            authors.standardised_gain(batch.gain, torch.float64)
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
