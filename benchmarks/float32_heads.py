@@ -13,7 +13,12 @@ dispatch. Here each is one pass per event forward and one backward, with the sam
   min_j z) / T)``. With the authors' temperature ``T = 0.001`` an entry more than 10.4% of its
   row's range below the row's maximum has ``x_ij < 2^-149``, zero in float32, so the kernel
   evaluates the exponential only for the entries near the top of their row; the gradient
-  flows, as in torch, through the entries and through the row's maximum and minimum.
+  flows, as in torch, through the entries and through the row's maximum and minimum. It rounds
+  as torch's softmax does on this CPU (the normalised logits divided by the float32
+  temperature, the float32 exponentials summed in torch's vector order, each multiplied by the
+  float32 reciprocal of the sum), not as a correctly rounded quotient would: the authors' loss
+  counts ``1 - x_ij`` of the serving BS's power as interference and so resolves ``x_ij`` at
+  float32's last bit (:data:`LANES`).
 - **The rates of the loss** (:func:`rate_terms`): ``R_pc`` and ``R_ua`` of
   :func:`hudnlib.gnn.authors.authors_loss_terms` (float64, as the library), with their
   gradients in the powers and in ``x`` (through each UE's signal, its soft load
@@ -37,6 +42,18 @@ __all__ = ["maxmin_softmax_kernel", "maxmin_softmax_backward_kernel", "maxmin_so
 UNDERFLOW = -104.0
 """Below this exponent ``exp`` is under float32's smallest subnormal (2^-149 = e^-103.3)."""
 
+LANES = 16 if torch.backends.cpu.get_cpu_capability() == "AVX512" else 8
+"""The float32 lanes of torch's vectors on this CPU. Torch's softmax sums a row's exponentials
+in that many lanes (the first ``LANES`` entries, then each further block added lane by lane,
+the last partial block into its first lanes) and then folds the lanes pairwise (lane ``l``
+plus lane ``l ^ s`` for ``s = LANES / 2, ..., 1``). The order decides the sum's last bit, and
+with it whether a row's largest entry is exactly 1.0. The authors' loss counts ``1 - x_ij``
+of the serving BS's received power as interference, so for a UE whose signal exceeds the rest
+of its interference by more than float32's 2^-24 (72 dB) that bit decides its interference,
+and its gradient in ``x`` changes by orders of magnitude with it. The kernel's first form, a
+correctly rounded quotient, gave the largest entry another value than torch's in about 0.7% of
+a GRL batch's rows, and at some steps one such row carries nearly all of the step's gradient."""
+
 TINY = float(np.finfo(np.float64).tiny)
 """The interference floor of the library's rates (``torch.finfo(torch.float64).tiny``)."""
 
@@ -59,8 +76,9 @@ def maxmin_softmax_kernel(z: np.ndarray, temperature: float, x: np.ndarray, scal
         Where each row's maximum and minimum are, the first of ties (out).
     """
     n_batch, n_rows, n_cols = z.shape
-    inverse_t = np.float32(1.0 / temperature)
+    t32 = np.float32(temperature)
     for b in prange(n_batch):
+        lanes = np.empty(LANES, np.float32)
         for i in range(n_rows):
             row, out = z[b, i], x[b, i]
             hi, lo, invalid = 0, 0, False
@@ -76,15 +94,31 @@ def maxmin_softmax_kernel(z: np.ndarray, temperature: float, x: np.ndarray, scal
                 continue
             top = row[hi]
             r = max(top - row[lo], np.float32(1e-12))
-            total = 0.0
             for j in range(n_cols):
-                v = (row[j] - top) / r * inverse_t
-                e = math.exp(v) if v > UNDERFLOW else 0.0
-                out[j] = e
-                total += e
+                v = (row[j] - top) / r / t32
+                out[j] = math.exp(v) if v > UNDERFLOW else np.float32(0.0)
+            inverse = np.float32(1.0) / _lane_sum(out, lanes)
             for j in range(n_cols):
-                out[j] = np.float32(out[j] / total)
+                out[j] *= inverse
             scale[b, i], top_at[b, i], bottom_at[b, i] = r, hi, lo
+
+
+@njit(cache=True, inline="always")
+def _lane_sum(values, lanes):
+    """``values``' float32 sum in torch's vector order (:data:`LANES`), ``lanes`` a scratch
+    array of that length."""
+    n, width = values.shape[0], lanes.shape[0]
+    lanes[:] = 0.0
+    for at in range(0, n, width):
+        for lane in range(min(width, n - at)):
+            lanes[lane] += values[at + lane]
+    step = width // 2
+    while step > 0:
+        for lane in range(width):
+            if lane & step == 0:
+                lanes[lane] = lanes[lane ^ step] = lanes[lane] + lanes[lane ^ step]
+        step //= 2
+    return lanes[0]
 
 
 @njit(cache=True)
