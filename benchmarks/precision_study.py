@@ -19,39 +19,18 @@ and how fast the step gets in float32 when rewritten without changing its maths
   float32) on the 200 events of the reading: its GRL against JUAPCMWSER and against the float32
   run of the same training seed (paired, 95% CIs), its climb beside the twin's, and the
   criterion over seeds (:func:`evaluate`).
+- ``spikes SEED STEPS [--form FORM]``: a run of ``STEPS`` from scratch (nothing kept) and how
+  far its steps' gradient norms stray from their median (:func:`gradient_spikes`).
+- ``climb SEED... [--form FORM]``: each seed's 50-step moving batch rate at steps 100, 300 and
+  1,000 in that form and in the library's step (the stored run for seeds 11-13, else the
+  ``float32`` form's), and the paired difference at step 1,000 over the seeds (:func:`climb`).
 - ``srl RUN EVENTS [--form FORM] [--chunk N]``: SRL at the authors' 10,000 steps from the kept
   model of the stored float32 training run ``RUN`` (reading ``authors``), computed in that form
   on the first ``EVENTS`` events in chunks of ``N`` (default 10, as the stored results were
   computed), against the stored float32 SRL of that run on the same events; the GRL rows show
   what the form's inference alone moves.
 
-Forms (:data:`FORMS`; the weights and the optimiser's state stay float32 and are cast once per
-product; the loss is in float64, the library's except in ``float32-rewritten``):
-
-- ``mixed`` (:class:`MixedHGSAGE`): bfloat16 for the aggregations, the projections and the power
-  head's hidden product; float32 for the first layer's projection of the standardised gains (a
-  bfloat16 input carries 8 bits of a standardised gain) and for the association head from the
-  batch normalisation on (its softmax at temperature 0.001 of max-min normalised logits
-  resolves differences that bfloat16 rounds away);
-- ``float32-state``: the same with the first layer's states left in float32;
-- ``whole``: every product in bfloat16;
-- ``float32-rewritten`` (:class:`float32_rewrites.RewrittenHGSAGE`): float32 throughout, the
-  power head collapsed to one product and each layer after its projections computed by numba
-  kernels (the sampled means gathered, the own parts added, the ReLU applied in one pass), and
-  the association head's batch normalisation and max-min normalised softmax as kernels too
-  (``float32_heads.py``); its neighbour draws are listed from the adjacency's bit sets
-  (``float32_draws.py``); its training loop and SRL also draw their events with
-  :class:`float32_rewrites.EventSource`, log their decision rates with
-  :func:`float32_rewrites.decision_rate` and compute the loss's rates with
-  :func:`float32_heads.loss_terms` (:func:`drawn_as`);
-- ``float32-reordered-loss``: the library's float32 step with only the loss's two rates
-  computed by :func:`float32_heads.loss_terms` (the same float64 maths, summed in another
-  order): the smallest rounding perturbation of the library's own step, to ask whether one
-  seed's kept model survives it;
-- ``float32-reordered-input``: the library's float32 step with only the standardised gains
-  computed by :func:`float32_rewrites.standardised` (mean and deviation accumulated in float64:
-  about 40% of the model's inputs differ from the library's by one float32 rounding), a
-  perturbation at float32's last bits.
+The forms are in ``study_forms.py`` (:data:`study_forms.FORMS`).
 
 Run each command alone on the idle machine: the times are the point.
 """
@@ -60,7 +39,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from unittest import mock
@@ -79,141 +58,15 @@ from hudnlib.experiments.paper_a_hgsage_authors import (
 from hudnlib.experiments.paper_a_hgsage_runs import TrainingRunConfig
 from hudnlib.experiments.runner import load
 from hudnlib.experiments.statistics import mean_ci
-from hudnlib.gnn import authors, authors_training
-from hudnlib.gnn.authors import (
-    AuthorsHGSAGE, neighbourhoods, projection_params, standardised_gain, torch_seeded_generator,
-)
+from hudnlib.gnn import authors_training
+from hudnlib.gnn.authors import AuthorsHGSAGE
 from hudnlib.gnn.authors_training import AuthorsTrainConfig, kept_model, train_grl_authors
-from hudnlib.gnn.sampling import sampled_weights
-from hudnlib.scenarios.paper_a import RadioMap
 
-import float32_heads
-import float32_rewrites
 from bench_gnn import product_floor, recorded_products
+from study_forms import FLOAT32_FORMS, FORMS, LIBRARY, NotingAdam, built_as, drawn_as
 
 STUDY_DIR = Path(__file__).resolve().parents[1] / ".precision_study"
 BASELINE = "JUAPCMWSER"
-
-
-class MixedHGSAGE(AuthorsHGSAGE):
-    """:class:`~hudnlib.gnn.authors.AuthorsHGSAGE` computed in mixed precision (the module
-    docstring says which products run in bfloat16); the same parameters, draws and outputs'
-    dtypes as the float32 model, so a checkpoint of one loads into the other. ``half`` is the
-    products' precision (a test sets it to float32 to pin the maths to the library's forward);
-    without ``islands`` the first layer's projection and the association head run in it too
-    (the whole step in bfloat16, :class:`WholeBfloat16HGSAGE`)."""
-
-    half = torch.bfloat16
-    islands = True
-    float32_first_state = False
-
-    def forward(self, batch, rng=None, *, params=None, shared_draws=False, allowed=None):
-        if self.mask_to_edges:
-            raise ValueError("the mixed step is written for the reading 'authors' (no mask)")
-        p = projection_params(self) if params is None else params
-        allowed = neighbourhoods(batch.adj) if allowed is None else allowed
-        if rng is None and batch.adj.device.type == "cpu":
-            rng = torch_seeded_generator()
-        weights = [sampled_weights(a, self.samples, rng, shared_draws).to(self.half) for _ in range(2) for a in allowed]
-        h_ue = standardised_gain(batch.gain)
-        h_bs = h_ue.transpose(-1, -2)
-        for layer in range(2):
-            w_bs_ue, w_bs_bs, w_ue_bs, w_ue_ue = weights[4 * layer:4 * layer + 4]
-            proj_bs, proj_ue = p[f"proj_bs.{layer}"], p[f"proj_ue.{layer}"]
-            if layer == 0 and self.islands:  # float32 product of the standardised gains
-                y_bs, y_ue = h_bs @ proj_bs, h_ue @ proj_ue
-                if not self.float32_first_state:  # rounded after it
-                    y_bs, y_ue = y_bs.to(self.half), y_ue.to(self.half)
-            else:
-                y_bs, y_ue = h_bs.to(self.half) @ proj_bs.to(self.half), h_ue.to(self.half) @ proj_ue.to(self.half)
-            s_bs1, s_bs2, n_bs2, to_ue = y_bs.chunk(4, -1)
-            s_ue1, s_ue2, n_ue2, to_bs = y_ue.chunk(4, -1)
-            to_bs, to_ue, n_bs2, n_ue2 = (v.to(self.half) for v in (to_bs, to_ue, n_bs2, n_ue2))
-            h_bs = torch.relu(torch.cat([s_bs1 + w_bs_ue @ to_bs, s_bs2 + w_bs_bs @ n_bs2], -1))
-            h_ue = torch.relu(torch.cat([s_ue1 + w_ue_bs @ to_ue, s_ue2 + w_ue_ue @ n_ue2], -1))
-        hidden = (h_bs @ p["power_hidden"].mT.to(self.half)).float() + p["power_bias"][..., :, None]
-        power = torch.sigmoid(hidden @ p["power_out"].mT).squeeze(-1).double() * batch.p_max
-        head = torch.float32 if self.islands else self.half
-        h_ue = h_ue.to(head)
-        n_ue = h_ue.shape[-2]
-        average = torch.full((1, 1, n_ue), 1.0 / n_ue, dtype=head)
-        centred = h_ue - average @ h_ue
-        h_ue = centred * torch.rsqrt(average @ (centred * centred) + 1e-5) * p["norm_scale"][..., None, :].to(head) \
-            + p["norm_shift"][..., None, :].to(head)
-        z = h_ue @ p["assoc_out"].mT.to(head)
-        top, bottom = z.max(-1, keepdim=True).values, z.min(-1, keepdim=True).values
-        normalised = (z - top) / (top - bottom).clamp(min=1e-12)
-        return z, torch.softmax(normalised / self.temperature, -1), power
-
-
-class WholeBfloat16HGSAGE(MixedHGSAGE):
-    """The whole step in bfloat16 (no float32 islands); the loss stays float64."""
-
-    islands = False
-
-
-class Float32StateHGSAGE(MixedHGSAGE):
-    """The mixed step with the first layer's states in float32: its self parts are not rounded,
-    only the neighbours' projections entering the bfloat16 aggregation products."""
-
-    float32_first_state = True
-
-
-REWRITTEN = "float32-rewritten"
-"""The form that also draws its events and logs its rates its own way (:func:`drawn_as`)."""
-
-REORDERED_LOSS = "float32-reordered-loss"
-"""The library's float32 step with only its loss's rates reordered (:func:`drawn_as`): a
-perturbation of the library's own step at float64's last bits."""
-
-REORDERED_INPUT = "float32-reordered-input"
-"""The library's float32 step with only its standardised gains computed otherwise (:func:`drawn_as`):
-a perturbation of the library's own step at float32's last bits, in its input."""
-
-FORMS = {"mixed": MixedHGSAGE, "whole": WholeBfloat16HGSAGE, "float32-state": Float32StateHGSAGE,
-         REWRITTEN: float32_rewrites.RewrittenHGSAGE, REORDERED_LOSS: AuthorsHGSAGE, REORDERED_INPUT: AuthorsHGSAGE}
-"""The step's forms by name (``train --form``)."""
-
-FLOAT32_FORMS = ("float32 (the library)", REWRITTEN)
-"""The forms whose products ``time`` also replays alone (in float32, as they run; the rewritten
-form's layers are numba kernels, not products)."""
-
-
-def built_as(cls: type[MixedHGSAGE]) -> AbstractContextManager:
-    """While entered, the library's training loop builds ``cls`` instead of its float32 model
-    (it builds its models through ``authors_training._new_model``)."""
-    return mock.patch.object(authors_training, "_new_model",
-                             lambda config, n_ue, n_bs: cls(n_ue, n_bs, mask_to_edges=config.mask_to_edges))
-
-
-def _kernel_standardised_gain(gain: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """:func:`hudnlib.gnn.authors.standardised_gain` computed by :func:`float32_rewrites.standardised`."""
-    if dtype != torch.float32:
-        raise TypeError(f"the kernel standardises in float32 only, got {dtype}")
-    return float32_rewrites.standardised(gain)
-
-
-def drawn_as(form: str, radio_map: RadioMap) -> AbstractContextManager:
-    """While entered, the library's training loop and SRL draw their events, compute their
-    decision rates and their loss as ``form`` does: :data:`REWRITTEN` with
-    :class:`float32_rewrites.EventSource`, :func:`float32_rewrites.decision_rate` and
-    :func:`float32_heads.loss_terms` (the same events, rates and loss), :data:`REORDERED_LOSS`
-    with :func:`float32_heads.loss_terms` only (the loss's float64 rates summed in another
-    order), :data:`REORDERED_INPUT` with the model's standardised gains from
-    :func:`float32_rewrites.standardised` only, the other forms as the library."""
-    if form == REORDERED_INPUT:
-        return mock.patch.object(authors, "standardised_gain", _kernel_standardised_gain)
-    if form not in (REWRITTEN, REORDERED_LOSS):
-        return nullcontext()
-    stack = ExitStack()
-    stack.enter_context(mock.patch.object(authors_training, "authors_loss_terms", float32_heads.loss_terms))
-    if form == REORDERED_LOSS:
-        return stack
-    source = float32_rewrites.EventSource(radio_map)
-    stack.enter_context(mock.patch.object(authors_training, "event_batch",
-                                          lambda _map, rng, size, p_max, noise: source.batch(rng, size, p_max, noise)))
-    stack.enter_context(mock.patch.object(authors_training, "decision_rate", float32_rewrites.decision_rate))
-    return stack
 
 
 def evaluated_as(model: AuthorsHGSAGE) -> AbstractContextManager:
@@ -241,7 +94,7 @@ def time_steps() -> None:
     n_ue, n_bs = radio_map.config.n_active, len(p_max)
     print(f"GRL step, batch 64, events drawn included, {torch.get_num_threads()} threads "
           "(fastest / median of 10 after a warm-up):")
-    for name, cls in {FLOAT32_FORMS[0]: AuthorsHGSAGE, **FORMS}.items():
+    for name, cls in {FLOAT32_FORMS[0]: AuthorsHGSAGE, **{k: v for k, v in FORMS.items() if k != LIBRARY}}.items():
         torch.manual_seed(0)
         model = cls(n_ue, n_bs)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -339,6 +192,71 @@ def evaluate(seeds: list[int], form: str) -> None:
           f"of half-width delta at that spread: {needed}")
 
 
+def gradient_spikes(seed: int, steps: int, form: str) -> None:
+    """Trains ``form`` from scratch for ``steps`` steps (no checkpoint) and prints how far its
+    steps' gradient norms stray from their median, beside its moving batch rate: the authors'
+    loss lets one UE's rounding residue carry a step (README)."""
+    config = run_config(seed, steps)
+    radio_map, p_max, noise = reading_setting(config)
+    optimizers = []
+
+    def noting(*args, **kwargs):
+        optimizers.append(NotingAdam(*args, **kwargs))
+        return optimizers[-1]
+
+    with built_as(FORMS[form]), drawn_as(form, radio_map), mock.patch.object(authors_training.torch.optim, "Adam",
+                                                                              noting):
+        _, history = train_grl_authors(radio_map, p_max, noise, paper_a_hgsage_runs.run_train_config(config),
+                                       progress=False)
+    ratio = np.array(optimizers[0].norms) / np.median(optimizers[0].norms)
+    smooth = history["mean_rate"].rolling(50, min_periods=1).mean()
+    print(f"{form}, seed {seed}, {steps} steps: gradient norm over its median, largest per 50 steps "
+          + " / ".join(f"{ratio[i:i + 50].max():.1f}" for i in range(0, steps, 50))
+          + f"; steps above 10x: {int((ratio > 10).sum())}, above 100x: {int((ratio > 100).sum())}, the first at "
+          f"step {int(np.argmax(ratio > 10)) + 1 if (ratio > 10).any() else '-'}; moving batch rate at the last step "
+          f"{smooth.iloc[-1]:.1f}")
+
+
+CLIMB_MARKS = (100, 300, 1000)
+"""The steps at which :func:`climb` reads the moving batch rate."""
+
+
+def _history(seed: int, form: str) -> pd.DataFrame:
+    """The study's run of ``form`` and ``seed``; for the library's step and a seed with a stored
+    float32 run, that run's history when the study has not trained one."""
+    path = checkpoint(seed, form).with_suffix(".history.parquet")
+    if form == LIBRARY and not path.exists() and seed <= 13:
+        path = paper_a_hgsage_runs.run_checkpoint_path(run_config(seed)).with_suffix(".history.parquet")
+    if not path.exists():
+        raise ValueError(f"no {form} run for seed {seed}: train it first")
+    return pd.read_parquet(path)
+
+
+def climb(seeds: list[int], form: str) -> None:
+    """Prints, per seed, the 50-step moving batch rate of ``form``'s run and of the library's step
+    (:data:`LIBRARY`) at :data:`CLIMB_MARKS`, then the paired difference at the last mark over the
+    seeds with its 95% t interval: whether ``form`` climbs as the library's step does, at the
+    cost of the first thousand steps of each run instead of ten thousand."""
+    rows, gaps = [], []
+    for seed in seeds:
+        rates = {}
+        for name in (form, LIBRARY):
+            history = _history(seed, name)
+            if len(history) < CLIMB_MARKS[-1]:
+                raise ValueError(f"the {name} run for seed {seed} has {len(history)} steps, fewer than "
+                                 f"{CLIMB_MARKS[-1]}")
+            smooth = history["mean_rate"].rolling(50, min_periods=1).mean()
+            rates[name] = [float(smooth.iloc[m - 1]) for m in CLIMB_MARKS]
+        gaps.append(rates[form][-1] - rates[LIBRARY][-1])
+        rows.append({"seed": seed, **{f"{name} at {m}": r for name in (form, LIBRARY)
+                                      for m, r in zip(CLIMB_MARKS, rates[name])}, "difference": gaps[-1]})
+    print(pd.DataFrame(rows).to_string(index=False, float_format="{:.1f}".format))
+    if len(seeds) > 1:
+        gap, low, high = mean_ci(np.array(gaps))
+        print(f"{form} - {LIBRARY} at step {CLIMB_MARKS[-1]} over {len(seeds)} seeds: {gap:+.1f} [{low:+.1f}, "
+              f"{high:+.1f}] (95% t interval)")
+
+
 def srl(run: int, events: int, form: str, chunk: int = 10) -> None:
     """SRL at the authors' 10,000 steps in ``form`` from stored float32 training run ``run`` on
     its first ``events`` events, ``chunk`` of them batched together, against that run's stored
@@ -382,6 +300,13 @@ def main() -> None:
     srl_parser.add_argument("events", type=int)
     srl_parser.add_argument("--form", choices=sorted(FORMS), default="mixed")
     srl_parser.add_argument("--chunk", type=int, default=10, help="events batched together (default 10, as stored)")
+    spikes_parser = sub.add_parser("spikes", help="a short run's gradient norms against their median")
+    spikes_parser.add_argument("seed", type=int)
+    spikes_parser.add_argument("steps", type=int)
+    spikes_parser.add_argument("--form", choices=sorted(FORMS), default="mixed")
+    climb_parser = sub.add_parser("climb", help="the first 1,000 steps' batch rates beside the library's step")
+    climb_parser.add_argument("seeds", type=int, nargs="+")
+    climb_parser.add_argument("--form", choices=sorted(FORMS), default="mixed")
     evaluate_parser = sub.add_parser("evaluate", help="kept models' GRL on the 200 events")
     evaluate_parser.add_argument("seeds", type=int, nargs="+")
     evaluate_parser.add_argument("--form", choices=sorted(FORMS), default="mixed")
@@ -392,6 +317,15 @@ def main() -> None:
         if args.seed < 11:
             parser.error(f"seed must be >= 11 (the training seeds of runs 1, 2, ...), got {args.seed}")
         train(args.seed, args.steps, args.form)
+    elif args.command == "spikes":
+        if args.seed < 11 or args.steps < 1:
+            parser.error(f"need seed >= 11 and steps >= 1, got {args.seed}, {args.steps}")
+        gradient_spikes(args.seed, args.steps, args.form)
+    elif args.command == "climb":
+        try:
+            climb(args.seeds, args.form)
+        except ValueError as exc:  # a run not trained, or not far enough
+            parser.error(str(exc))
     elif args.command == "srl":
         if args.run < 1 or not 2 <= args.events <= SECOND_SETTING_EVENTS or args.chunk < 1:
             parser.error(f"need run >= 1, 2 <= events <= {SECOND_SETTING_EVENTS} (the paired comparison needs "
