@@ -119,7 +119,7 @@ def time_steps() -> None:
                 seconds, flops = product_floor(recorded_products(step), torch.device("cpu"))
                 floor = f"; its matrix products alone {1e3 * seconds:.1f} ms ({flops / 1e9:.1f} GFLOP)"
         fastest, median = min(times[1:]), float(np.median(times[1:]))
-        print(f"  {name:22s} {1e3 * fastest:6.1f} / {1e3 * median:6.1f} ms  (10,000 steps: {fastest * 1e4 / 60:.1f} "
+        print(f"  {name:32s} {1e3 * fastest:6.1f} / {1e3 * median:6.1f} ms  (10,000 steps: {fastest * 1e4 / 60:.1f} "
               f"min{floor})")
 
 
