@@ -49,7 +49,7 @@ the last partial block into its first lanes) and then folds the lanes pairwise (
 plus lane ``l ^ s`` for ``s = LANES / 2, ..., 1``). The order decides the sum's last bit, and
 with it whether a row's largest entry is exactly 1.0. The authors' loss counts ``1 - x_ij``
 of the serving BS's received power as interference, so for a UE whose signal exceeds the rest
-of its interference by more than float32's 2^-24 (72 dB) that bit decides its interference,
+of its interference more than 2^24 times (72 dB) that bit decides its interference,
 and its gradient in ``x`` changes by orders of magnitude with it. The kernel's first form, a
 correctly rounded quotient, gave the largest entry another value than torch's in about 0.7% of
 a GRL batch's rows, and at some steps one such row carries nearly all of the step's gradient."""
