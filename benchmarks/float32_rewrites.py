@@ -265,7 +265,11 @@ class RewrittenHGSAGE(AuthorsHGSAGE):
         # the association head: the per-event batch normalisation over the UEs, the logits and
         # their max-min normalised softmax
         z = batch_norm(h_ue, p["norm_scale"], p["norm_shift"]) @ p["assoc_out"].mT
-        return z, maxmin_softmax(z, self.temperature), power
+        return z, self.association(z), power
+
+    def association(self, z: torch.Tensor) -> torch.Tensor:
+        """The soft association from the logits ``z``: the max-min normalised softmax kernel."""
+        return maxmin_softmax(z, self.temperature)
 
 
 class EventSource:

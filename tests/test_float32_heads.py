@@ -16,12 +16,7 @@ from tests.conftest import authors_batch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import float32_heads as heads  # noqa: E402
-
-
-def _library_softmax(z: torch.Tensor, temperature: float = 1e-3) -> torch.Tensor:
-    """The library's association (:meth:`hudnlib.gnn.authors.AuthorsHGSAGE.forward`, unmasked)."""
-    top, bottom = z.max(-1, keepdim=True).values, z.min(-1, keepdim=True).values
-    return torch.softmax((z - top) / (top - bottom).clamp(min=1e-12) / temperature, -1)
+from study_forms import library_association  # noqa: E402
 
 
 def _value_and_grad(f, z: torch.Tensor, up: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -41,15 +36,15 @@ def test_maxmin_softmax_and_its_gradient_are_the_library_softmax(temperature):
     z[1, 2] = 0.5  # a constant row: the spread clamped, every entry tied for maximum and minimum
     up = torch.randn(5, 30, 20, generator=gen)
     x, grad = _value_and_grad(lambda v: heads.maxmin_softmax(v, temperature), z, up)
-    x_ref, grad_ref = _value_and_grad(lambda v: _library_softmax(v, temperature), z.double(), up.double())
+    x_ref, grad_ref = _value_and_grad(lambda v: library_association(v, temperature), z.double(), up.double())
     # entries near underflow too, within what torch's own float32 softmax keeps (whose rounding
     # the kernel follows: 1.3e-5 relative at an entry of 1e-32 here)
-    for values in (x, _library_softmax(z, temperature)):
+    for values in (x, library_association(z, temperature)):
         torch.testing.assert_close(values.double(), x_ref, rtol=2e-5, atol=1e-44)
     torch.testing.assert_close(x[1, 2], torch.full((20,), 1 / 20))  # the clamped row: uniform
     clamped = torch.zeros(z.shape[:2], dtype=torch.bool)
     clamped[1, 2] = True  # its gradient is scaled by 1 / 1e-12: compared on its own
-    _, grad_torch = _value_and_grad(lambda v: _library_softmax(v, temperature), z, up)
+    _, grad_torch = _value_and_grad(lambda v: library_association(v, temperature), z, up)
     for rows in (~clamped, clamped):
         error = float((grad[rows].double() - grad_ref[rows]).norm())
         assert error <= 1e-6 * float(grad_ref[rows].norm())
@@ -74,10 +69,10 @@ def test_maxmin_softmax_rounds_as_torch_does():
     next test). A correctly rounded quotient, the kernel's first form, rounds that entry to
     1 - 2^-24 in rows that torch rounds to 1.0."""
     z = _near_one_rows()
-    ours, torch_x = heads.maxmin_softmax(z, 1e-3), _library_softmax(z)
+    ours, torch_x = heads.maxmin_softmax(z, 1e-3), library_association(z, 1e-3)
     assert torch.equal(ours.max(-1).values == 1.0, torch_x.max(-1).values == 1.0)
     assert float((ours == torch_x).double().mean()) > 0.99
-    quotient = _library_softmax(z.double()).float()  # correctly rounded (up to float64's rounding)
+    quotient = library_association(z.double(), 1e-3).float()  # correctly rounded (up to float64's rounding)
     assert int((quotient.max(-1).values == 1.0).sum()) < int((torch_x.max(-1).values == 1.0).sum())
 
 
@@ -102,7 +97,7 @@ def test_maxmin_softmax_keeps_a_nan_logit_visible():
     z[1, 2, 4] = float("nan")
     x = heads.maxmin_softmax(z, 1e-3)
     assert x[1, 2].isnan().all() and not x[1, :2].isnan().any() and not x[0].isnan().any()
-    assert _library_softmax(z)[1, 2].isnan().all()
+    assert library_association(z, 1e-3)[1, 2].isnan().all()
 
 
 def test_maxmin_softmax_refuses_what_its_kernel_does_not_compute():
